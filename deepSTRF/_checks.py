@@ -1,0 +1,65 @@
+"""One small set of argument checks, so every error message has the same shape.
+
+Each check names the parameter, what is allowed, and what was received.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+
+def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
+    """Return ``value`` if it is one of ``allowed``, else raise ``ValueError``."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return value
+
+
+def check_positive(name: str, value: Any, *, integer: bool = False) -> Any:
+    """Return ``value`` if it is a finite number > 0 (an int if ``integer``)."""
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type:
+        kind = "a positive integer" if integer else "a positive number"
+        raise TypeError(f"{name} must be {kind}; got {value!r} ({type(value).__name__})")
+    if not (math.isfinite(value) and value > 0):
+        kind = "a positive integer" if integer else "a positive finite number"
+        raise ValueError(f"{name} must be {kind}; got {value!r}")
+    return value
+
+
+def check_index(name: str, value: Any, size: int) -> int:
+    """Return ``value`` as a non-negative index into a sequence of ``size``.
+
+    Negative indices count from the end, as in Python.
+    """
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{name} must be an integer index; got {value!r} ({type(value).__name__})")
+    i = int(value.__index__())
+    if not -size <= i < size:
+        raise IndexError(f"{name} {i} is out of range for {size} entries (valid: {-size}..{size - 1})")
+    return i + size if i < 0 else i
+
+
+def exact_hop(audio_fs: int, dt_ms: float) -> int:
+    """Audio samples per neural bin, ``audio_fs * dt_ms / 1000``, which must be an integer."""
+    hop = audio_fs * dt_ms / 1000.0
+    r = round(hop)
+    if r < 1 or abs(hop - r) > 1e-9 * max(1.0, hop):
+        raise ValueError(
+            f"audio_fs * dt_ms / 1000 must be a whole number of samples per bin (the grid lock); "
+            f"got audio_fs={audio_fs!r} Hz, dt_ms={dt_ms!r} -> {hop!r} samples. "
+            f"Choose an audio_fs that is a multiple of {_rate_step(dt_ms)} Hz."
+        )
+    return int(r)
+
+
+def _rate_step(dt_ms: float) -> str:
+    from fractions import Fraction
+
+    step = Fraction(1000) / Fraction(dt_ms).limit_denominator(10**6)
+    # the smallest rate giving an integer hop is the numerator of 1000/dt reduced
+    return str(step.numerator)

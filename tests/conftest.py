@@ -1,0 +1,81 @@
+"""Small datasets built through both ways in: plain lists and the builder."""
+
+import numpy as np
+import pytest
+import torch
+
+from deepSTRF.datasets import DatasetBuilder
+from deepSTRF.datasets.audio import AudioNeuralDataset
+
+NAN = float("nan")
+T_OF = [5, 3, 4]
+# REPEATS[s][n]: repeat count, 0 = never heard
+REPEATS = [
+    [2, 2, 2, 0],
+    [1, 1, 1, 0],
+    [3, 2, 0, 3],
+]
+
+
+def value(s, n, r, t):
+    return 1000.0 * s + 100.0 * n + 10.0 * r + t
+
+
+def expected_block(s, n):
+    R, T = REPEATS[s][n], T_OF[s]
+    b = np.array([[value(s, n, r, t) for t in range(T)] for r in range(R)], dtype=np.float32)
+    if (s, n) == (2, 3):
+        b[1] = np.nan  # a repeat marked invalid
+    return b
+
+
+def stim_array(s):
+    return (np.arange(2 * T_OF[s], dtype=np.float32).reshape(1, 2, T_OF[s]) + 100 * s)
+
+
+STIM_META = [{"name": "a", "subset": "est"}, {"name": "b", "subset": "est"}, {"name": "c", "subset": "val"}]
+NRN_META = [
+    {"cell_id": "n0", "area": "A1", "depth": 100},
+    {"cell_id": "n1", "area": "A1", "depth": 300},
+    {"cell_id": "n2", "area": "PEG", "depth": 500},
+    {"cell_id": "n3", "area": "PEG", "depth": 700},
+]
+
+
+class ListDataset(AudioNeuralDataset):
+    """3 stims x 4 neurons, assigned as plain lists (the documented subclass contract)."""
+
+    def __init__(self):
+        super().__init__(None, 10.0)
+        self.F = 2
+        self.stims = [torch.from_numpy(stim_array(s)) for s in range(3)]
+        self.responses = [
+            [torch.from_numpy(expected_block(s, n)) if REPEATS[s][n] else torch.full((1, 1), NAN) for n in range(4)]
+            for s in range(3)
+        ]
+        self.stim_meta = [dict(m) for m in STIM_META]
+        self.nrn_meta = [dict(m) for m in NRN_META]
+        self.N_neurons = 4
+        self.validate()
+
+
+def build_tiny(order="neuron-major"):
+    """The same data through the builder, blocks added in a scrambled order."""
+    b = DatasetBuilder(dt_ms=10.0)
+    for m in NRN_META:
+        b.add_neuron(**m)
+    for s in range(3):
+        b.add_stim(stim_array(s), **STIM_META[s])
+    pairs = [(s, n) for n in range(4) for s in range(3)] if order == "neuron-major" else \
+        [(s, n) for s in reversed(range(3)) for n in reversed(range(4))]
+    for s, n in pairs:
+        if REPEATS[s][n]:
+            b.add_response(s, n, expected_block(s, n))
+    return b.build()
+
+
+@pytest.fixture(params=["lists", "builder", "builder-reversed"])
+def tiny(request):
+    if request.param == "lists":
+        return ListDataset()
+    return build_tiny("neuron-major" if request.param == "builder" else "reversed")

@@ -1,0 +1,233 @@
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import NRN_META, REPEATS, STIM_META, T_OF, ListDataset, expected_block, stim_array
+from deepSTRF.datasets import DatasetBuilder, NeuralDataset
+from deepSTRF.datasets.audio import AudioNeuralDataset
+from deepSTRF.datasets.neural_dataset import NeuralDataset as NeuralDatasetOldPath
+
+
+def test_import_paths():
+    assert NeuralDataset is NeuralDatasetOldPath
+    from deepSTRF.datasets.audio.audio_dataset import AudioNeuralDataset as A
+
+    assert A is AudioNeuralDataset and issubclass(A, NeuralDataset)
+    from deepSTRF.utils import concat_neural_datasets, hanning_smooth, neural_collate  # noqa: F401
+
+
+def test_values_round_trip(tiny):
+    assert len(tiny.stims) == 3 and len(tiny.responses) == 3
+    for s in range(3):
+        np.testing.assert_array_equal(tiny.stims[s].numpy(), stim_array(s))
+        assert tiny.stims[s].dtype == torch.float32
+        for n in range(4):
+            r = tiny.responses[s][n]
+            assert r.dtype == torch.float32
+            if REPEATS[s][n]:
+                assert tuple(r.shape) == (REPEATS[s][n], T_OF[s])
+                np.testing.assert_array_equal(r.numpy(), expected_block(s, n))
+            else:
+                assert tuple(r.shape) == (1, 1) and torch.isnan(r).all()
+
+
+def test_fewer_repeats_do_not_exist_and_nan_rows_stay(tiny):
+    assert tiny.responses[2][1].shape == (2, 4)  # not padded to 3
+    r = tiny.responses[2][3]
+    assert torch.isnan(r[1]).all() and not torch.isnan(r[0]).any() and not torch.isnan(r[2]).any()
+
+
+def test_masks_counts_and_meta(tiny):
+    expected = torch.tensor([[bool(r) for r in row] for row in REPEATS])
+    assert torch.equal(tiny.nrn_masks, expected)
+    assert tiny.N_neurons == 4 and tiny.get_N() == 4 and tiny.get_S() == 3 and tiny.get_F() == 2
+    assert tiny.stim_meta == STIM_META and tiny.nrn_meta == NRN_META
+    assert tiny.hop is None and tiny.audio_fs is None and tiny.mode == "spectrogram"
+    assert tiny.dt == tiny.dt_ms == 10.0
+
+
+def test_responses_are_views(tiny):
+    r = tiny.responses[0][1]
+    r += 1
+    np.testing.assert_array_equal(tiny.responses[0][1].numpy(), expected_block(0, 1) + 1)
+    tiny.responses[1][0] = torch.zeros(1, 3)
+    assert torch.equal(tiny.responses[1][0], torch.zeros(1, 3))
+    with pytest.raises(ValueError, match=r"responses\[1\]\[2\] has shape \(1, 3\)"):
+        tiny.responses[1][2] = torch.zeros(2, 3)
+    with pytest.raises(ValueError, match="neuron 3 never heard stim 0"):
+        tiny.responses[0][3] = torch.zeros(2, 5)
+
+
+def test_getitem_int_negative_slice_list(tiny):
+    item = tiny[0]
+    assert set(item) == {"stims", "responses", "valid_mask", "stim_meta"}
+    np.testing.assert_array_equal(item["stims"].numpy(), stim_array(0))
+    assert item["stim_meta"] == STIM_META[0]
+    assert item["valid_mask"].tolist() == [True, True, True, False]
+    assert len(item["responses"]) == 4
+    np.testing.assert_array_equal(item["responses"][2].numpy(), expected_block(0, 2))
+    assert tiny[-1]["stim_meta"]["name"] == "c"
+    assert [d["stim_meta"]["name"] for d in tiny[0:2]] == ["a", "b"]
+    assert [d["stim_meta"]["name"] for d in tiny[[2, 0]]] == ["c", "a"]
+    with pytest.raises(IndexError, match="index 3 is out of range for 3 stimuli"):
+        tiny[3]
+    with pytest.raises(TypeError, match="index must be an int"):
+        tiny["a"]
+
+
+def test_row_padded_and_trial_mean(tiny):
+    row = tiny.responses[2]
+    p = row.padded()
+    assert p.shape == (4, 3, 4)
+    np.testing.assert_array_equal(p[0].numpy(), expected_block(2, 0))
+    assert torch.isnan(p[1, 2]).all()  # neuron 1 has only 2 repeats
+    assert torch.isnan(p[2]).all()  # never heard
+    m = row.trial_mean()
+    np.testing.assert_allclose(m[0].numpy(), expected_block(2, 0).mean(0))
+    b3 = expected_block(2, 3)
+    np.testing.assert_allclose(m[3].numpy(), b3[[0, 2]].mean(0))  # the NaN repeat is ignored
+
+
+def test_repr(tiny):
+    text = repr(tiny)
+    assert "S=3" in text and "N=4" in text and "F=2" in text and "dt=10 ms" in text
+    assert "mode=spectrogram" in text and "3/3 stims, 4/4 neurons" in text
+    tiny.select_pop_by_nrn_attr("area", "PEG")
+    assert "2/4 neurons" in repr(tiny)
+
+
+def test_pickle_round_trip_is_compact(tiny):
+    tiny.select_pop_by_nrn_attr("area", "A1")
+    blob = pickle.dumps(tiny)
+    back = pickle.loads(blob)
+    for s in range(3):
+        for n in range(4):
+            a, b = tiny.responses[s][n].numpy(), back.responses[s][n].numpy()
+            np.testing.assert_array_equal(a, b)
+    assert back.selected_neurons == [0, 1]
+    assert torch.equal(back.nrn_masks, tiny.nrn_masks)
+    # cost is about the payload, not per-pair objects
+    assert len(blob) < tiny.payload_nbytes + 8000
+
+
+def test_response_row_pickles_only_its_blocks(tiny):
+    row = tiny[2]["responses"]
+    back = pickle.loads(pickle.dumps(row))
+    assert len(back) == 4
+    for k in range(4):
+        np.testing.assert_array_equal(back[k].numpy(), row[k].numpy())
+    assert back.valid_mask.tolist() == [True, True, False, True]
+
+
+def test_waveform_mode_grid_lock():
+    b = DatasetBuilder(dt_ms=5.0, audio_fs=16000)  # hop = 80
+    s = b.add_stim(np.zeros((1, 80 * 7), np.float32), name="w")
+    n = b.add_neuron(cell_id="x")
+    b.add_response(s, n, np.ones((2, 7)))
+    ds = b.build(F=16)
+    assert ds.hop == 80 and ds.mode == "waveform" and ds.audio_fs == 16000
+    assert "audio_fs=16000 Hz" in repr(ds)
+    with pytest.raises(ValueError, match=r"whole number of samples per bin.*audio_fs=44100 Hz, dt_ms=0\.5"):
+        DatasetBuilder(dt_ms=0.5, audio_fs=44100)
+    with pytest.raises(ValueError, match=r"stim 1 must be a \(1, T \* hop\) waveform with hop = 80"):
+        b.add_stim(np.zeros((1, 81)))
+
+
+# ---------------------------------------------------------------- validate
+def _list_dataset(**changes):
+    """A ListDataset whose attributes are altered before validate()."""
+    ds = ListDataset.__new__(ListDataset)
+    AudioNeuralDataset.__init__(ds, None, 10.0)
+    ds.F = 2
+    ds.stims = [torch.from_numpy(stim_array(s)) for s in range(3)]
+    ds.responses = [[torch.from_numpy(expected_block(s, n)) if REPEATS[s][n] else torch.full((1, 1), float("nan"))
+                     for n in range(4)] for s in range(3)]
+    ds.stim_meta = [dict(m) for m in STIM_META]
+    ds.nrn_meta = [dict(m) for m in NRN_META]
+    ds.N_neurons = 4
+    for k, v in changes.items():
+        if k == "response":
+            (s, n), val = v
+            ds._raw_responses[s][n] = val
+        else:
+            setattr(ds, k, v)
+    return ds
+
+
+@pytest.mark.parametrize("changes, error, message", [
+    ({"N_neurons": 5}, ValueError, r"responses\[0\] has 4 entries but N_neurons = 5"),
+    ({"nrn_meta": [{}] * 3}, ValueError, "nrn_meta has 3 entries but N_neurons = 4"),
+    ({"stim_meta": [{}] * 2}, ValueError, "stim_meta has 2 entries but there are 3 stims"),
+    ({"response": ((1, 2), torch.zeros(1, 4))}, ValueError,
+     r"responses\[1\]\[2\] must be \(R, 3\) \(repeats, bins of stim 1\) or the \(1, 1\) NaN sentinel; got shape \(1, 4\)"),
+    ({"response": ((0, 0), torch.zeros(5))}, ValueError, r"responses\[0\]\[0\] must be \(R, 5\)"),
+    ({"response": ((0, 0), torch.zeros(1, 1))}, ValueError, r"responses\[0\]\[0\] must be \(R, 5\)"),
+    ({"F": 3}, ValueError, r"stim 0 \(a\) must be a \(1, F=3, T\) spectrogram; got shape \(1, 2, 5\)"),
+    ({"F": 0}, ValueError, "F must be a positive integer; got 0"),
+    ({"nrn_meta": ["x"] * 4}, TypeError, r"nrn_meta\[0\] must be a dict"),
+    ({"N_neurons": "4"}, TypeError, "N_neurons must be a non-negative int"),
+    ({"response": ((0, 1), np.array([["a"] * 5])) }, TypeError, r"responses\[0\]\[1\] must hold real numbers"),
+])
+def test_validate_names_the_broken_rule(changes, error, message):
+    with pytest.raises(error, match=message):
+        _list_dataset(**changes).validate()
+
+
+def test_validate_rejects_nan_stimulus():
+    stims = [torch.from_numpy(stim_array(s)) for s in range(3)]
+    stims[1][0, 1, 2] = float("nan")
+    with pytest.raises(ValueError, match=r"stim 1 \(b\) contains NaN"):
+        _list_dataset(stims=stims).validate()
+
+
+def test_unvalidated_dataset_says_so():
+    ds = _list_dataset()
+    assert "not validated" in repr(ds)
+    with pytest.raises(RuntimeError, match="must end with self.validate"):
+        len(ds)
+
+
+def test_builder_errors():
+    b = DatasetBuilder(dt_ms=10.0)
+    b.add_stim(np.zeros((1, 2, 4)), name="x")
+    b.add_neuron()
+    with pytest.raises(IndexError, match="stim 1 is out of range for 1 entries"):
+        b.add_response(1, 0, np.zeros((1, 4)))
+    with pytest.raises(ValueError, match=r"response \(stim 0, neuron 0\) must have shape \(R, 4\)"):
+        b.add_response(0, 0, np.zeros((1, 5)))
+    with pytest.raises(ValueError, match=r"stim 1 must be a \(1, F, T\) spectrogram"):
+        b.add_stim(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="contains NaN"):
+        b.add_stim(np.full((1, 2, 4), np.nan), name="bad")
+    b.add_response(0, 0, np.zeros((1, 4)))
+    b.add_response(0, 0, np.ones((1, 4)))
+    with pytest.raises(ValueError, match=r"response for stim 0, neuron 0 was given twice"):
+        b.build()
+    with pytest.raises(ValueError, match="dt_ms must be a positive finite number"):
+        DatasetBuilder(dt_ms=-1.0)
+
+
+def test_silent_pair_is_data_not_sentinel():
+    b = DatasetBuilder(dt_ms=10.0)
+    s = b.add_stim(np.zeros((1, 2, 4)), name="x")
+    n = b.add_neuron()
+    b.add_response(s, n, np.zeros((3, 4)))
+    ds = b.build()
+    assert ds.nrn_masks[0, 0] and ds.responses[0][0].shape == (3, 4)
+    assert torch.equal(ds.responses[0][0], torch.zeros(3, 4))
+
+
+def test_default_cache_dir(monkeypatch, tmp_path):
+    from deepSTRF import default_cache_dir
+    from deepSTRF.utils import default_cache_dir as same
+
+    assert same is default_cache_dir
+    monkeypatch.setenv("DEEPSTRF_DATA_DIR", str(tmp_path))
+    assert default_cache_dir("NS1") == str(tmp_path / "NS1")
+    monkeypatch.delenv("DEEPSTRF_DATA_DIR")
+    p = default_cache_dir("NS1")
+    assert p.endswith("NS1") and "deepSTRF" in p
+    with pytest.raises(ValueError, match="name must be a non-empty folder name"):
+        default_cache_dir("../x")
