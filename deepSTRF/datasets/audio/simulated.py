@@ -55,7 +55,9 @@ class SimulatedDataset(AudioNeuralDataset):
         STRF length in bins (150 ms at 10 ms).
     T_range : (int, int), default (200, 300)
         Range of stimulus lengths in bins.
-    n_site_b, n_missing : int, default 3 and 10
+    n_site_b : int, default 3
+    n_missing : int, optional
+        Estimation stimuli site B did not hear; default ``min(10, n_est // 2)``.
     smooth : bool, default False
         Smooth the responses with a 21 ms Hann window.
 
@@ -70,7 +72,7 @@ class SimulatedDataset(AudioNeuralDataset):
     def __init__(self, seed: int = 0, n_neurons: int = 24, n_est: int = 60, n_val: int = 8,
                  est_repeats: int = 2, val_repeats: int = 20, F: int = 32, dt_ms: float = 10.0,
                  n_lags: int = 15, T_range: tuple[int, int] = (200, 300), n_site_b: int = 3,
-                 n_missing: int = 10, smooth: bool = False):
+                 n_missing: int | None = None, smooth: bool = False):
         super().__init__(None, dt_ms)
         for name in ("n_neurons", "n_est", "n_val", "est_repeats", "F", "n_lags"):
             check_positive(name, locals()[name], integer=True)
@@ -79,6 +81,8 @@ class SimulatedDataset(AudioNeuralDataset):
             raise ValueError(f"val_repeats must be at least 6 (neuron 1 has 5 fewer); got {val_repeats}")
         if not (isinstance(T_range, (tuple, list)) and len(T_range) == 2 and n_lags < T_range[0] <= T_range[1]):
             raise ValueError(f"T_range must be (low, high) bins with n_lags < low <= high; got {T_range!r}")
+        if n_missing is None:
+            n_missing = min(10, n_est // 2)
         if not 0 <= n_site_b < n_neurons or not 0 <= n_missing <= n_est:
             raise ValueError("need 0 <= n_site_b < n_neurons and 0 <= n_missing <= n_est; "
                              f"got n_site_b={n_site_b}, n_missing={n_missing}")

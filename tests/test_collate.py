@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from conftest import REPEATS, T_OF, expected_block, stim_array
+from deepSTRF.utils import neural_collate, neural_collate_averaged
+
+
+def test_collate_padding_values(tiny):
+    batch = neural_collate([tiny[0], tiny[1], tiny[2]])
+    assert batch["stims"].shape == (3, 1, 2, 5)
+    np.testing.assert_array_equal(batch["stims"][1, :, :, :3].numpy(), stim_array(1))
+    assert (batch["stims"][1, :, :, 3:] == 0).all()  # zero-padded
+    r = batch["responses"]
+    assert r.shape == (3, 4, 3, 5) and r.dtype == torch.float32
+    for b in range(3):
+        for n in range(4):
+            R, T = REPEATS[b][n], T_OF[b]
+            if R:
+                np.testing.assert_array_equal(r[b, n, :R, :T].numpy(), expected_block(b, n))
+            assert torch.isnan(r[b, n, R:, :]).all()  # missing repeats
+            assert torch.isnan(r[b, n, :, T:]).all()  # past the end of the stim
+    assert batch["valid_mask"].tolist() == [[bool(x) for x in row] for row in REPEATS]
+    assert batch["stim_meta"] == [tiny.stim_meta[s] for s in range(3)]
+
+
+def test_collate_averaged(tiny):
+    batch = neural_collate_averaged([tiny[2], tiny[0]])
+    r = batch["responses"]
+    assert r.shape == (2, 4, 5)
+    np.testing.assert_allclose(r[0, 0, :4].numpy(), expected_block(2, 0).mean(0))
+    np.testing.assert_allclose(r[0, 3, :4].numpy(), np.nanmean(expected_block(2, 3), axis=0))
+    assert torch.isnan(r[0, 2]).all() and torch.isnan(r[0, :, 4]).all()
+    np.testing.assert_allclose(r[1, 1].numpy(), expected_block(0, 1).mean(0))
+    assert batch["valid_mask"].tolist() == [[True, True, False, True], [True, True, True, False]]
+
+
+def test_collate_selection_and_extra_keys(tiny):
+    tiny.select_population([3, 1])
+    items = [dict(tiny[i], extra=i) for i in range(len(tiny))]
+    batch = neural_collate(items)
+    assert batch["responses"].shape == (3, 2, 3, 5)
+    assert batch["extra"] == [0, 1, 2]
+    np.testing.assert_array_equal(batch["responses"][2, 0, :, :4].numpy(), expected_block(2, 3))
+
+
+def test_collate_plain_lists_from_a_custom_dataset():
+    nan = torch.full((1, 1), float("nan"))
+    items = [
+        {"stims": torch.ones(1, 2, 3), "responses": [torch.ones(2, 3), nan], "valid_mask": torch.tensor([True, False]),
+         "stim_meta": {}},
+        {"stims": torch.ones(1, 2, 4), "responses": [nan, torch.full((1, 4), 2.0)], "valid_mask": torch.tensor([False, True]),
+         "stim_meta": {}},
+    ]
+    batch = neural_collate(items)
+    assert batch["responses"].shape == (2, 2, 2, 4)
+    assert (batch["responses"][0, 0, :, :3] == 1).all() and torch.isnan(batch["responses"][0, 0, :, 3]).all()
+    assert (batch["responses"][1, 1, 0] == 2).all() and torch.isnan(batch["responses"][1, 1, 1]).all()
+    avg = neural_collate(items, average_repeats=True)["responses"]
+    assert avg.shape == (2, 2, 4) and (avg[1, 1] == 2).all()
+
+
+def test_collate_errors(tiny):
+    with pytest.raises(ValueError, match="cannot collate an empty batch"):
+        neural_collate([])
+    a = tiny[0]
+    tiny.select_neuron(0)
+    with pytest.raises(ValueError, match=r"different neuron counts \[1, 4\]"):
+        neural_collate([a, tiny[0]])
+    with pytest.raises(KeyError, match=r"batch item 0 lacks \['responses', 'valid_mask'\]"):
+        neural_collate([{"stims": torch.zeros(1, 2, 3)}])
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_dataloader(tiny, workers):
+    loader = DataLoader(tiny, batch_size=2, collate_fn=neural_collate, num_workers=workers)
+    batches = list(loader)
+    assert [b["responses"].shape[0] for b in batches] == [2, 1]
+    np.testing.assert_array_equal(batches[1]["responses"][0, 3, :, :4].numpy(), expected_block(2, 3))
