@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from ..datasets._storage import ResponseRow, nanmean_rows
+from ._buffers import POOL
 
 _CORE = ("stims", "responses", "valid_mask")
 
@@ -50,12 +51,12 @@ def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict
     N = n_set.pop()
     T_max = max(_row_T(r) for r in rows)
     if average_repeats:
-        buf = np.full((len(rows), N, T_max), np.nan, dtype=np.float32)
+        buf = POOL.nan_filled((len(rows), N, T_max))
         for b, r in enumerate(rows):
             _fill_mean(r, buf[b])
     else:
         R_max = max([_row_R(r) for r in rows] + [1])
-        buf = np.full((len(rows), N, R_max, T_max), np.nan, dtype=np.float32)
+        buf = POOL.nan_filled((len(rows), N, R_max, T_max))
         for b, r in enumerate(rows):
             _fill_padded(r, buf[b])
     out["responses"] = torch.from_numpy(buf)
