@@ -78,3 +78,37 @@ def test_dataloader(tiny, workers):
     batches = list(loader)
     assert [b["responses"].shape[0] for b in batches] == [2, 1]
     np.testing.assert_array_equal(batches[1]["responses"][0, 3, :, :4].numpy(), expected_block(2, 3))
+
+
+def test_dataloader_spawn_workers_pickle_the_dataset(tiny):
+    loader = DataLoader(tiny, batch_size=3, collate_fn=neural_collate, num_workers=1,
+                        multiprocessing_context="spawn")
+    (batch,) = list(loader)
+    np.testing.assert_array_equal(batch["responses"][2, 3, :, :4].numpy(), expected_block(2, 3))
+
+
+def test_large_batches_reuse_only_released_buffers():
+    """A batch the caller still holds (or a view of it) is never overwritten."""
+    from deepSTRF.datasets import DatasetBuilder
+
+    b = DatasetBuilder(dt_ms=1.0)
+    for s in range(2):
+        b.add_stim(np.zeros((1, 1, 5000), np.float32), name=str(s))
+    for n in range(500):  # (2, 500, 5000) float32 = 20 MB: pooled
+        b.add_neuron()
+        b.add_response(0, n, np.full((1, 5000), float(n)))
+        b.add_response(1, n, np.full((1, 5000), -float(n)))
+    ds = b.build()
+    first = neural_collate_averaged([ds[0], ds[1]])["responses"]
+    first_ptr = first.data_ptr()
+    view = first[0, 7]
+    second = neural_collate_averaged([ds[1], ds[0]])["responses"]
+    assert (first[0, 7] == 7).all() and (view == 7).all() and (second[0, 7] == -7).all()
+    del first
+    third = neural_collate_averaged([ds[1], ds[1]])["responses"]
+    assert (view == 7).all() and (third[1, 3] == -3).all() and (second[1, 3] == 3).all()
+    ptr = third.data_ptr()
+    del view, third
+    fourth = neural_collate_averaged([ds[0], ds[0]])["responses"]
+    assert (fourth[1, 9] == 9).all()
+    assert fourth.data_ptr() in {first_ptr, ptr}  # a released buffer was refilled

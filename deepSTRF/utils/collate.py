@@ -53,12 +53,12 @@ def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict
     if average_repeats:
         buf = POOL.nan_filled((len(rows), N, T_max))
         for b, r in enumerate(rows):
-            _fill_mean(r, buf[b])
+            _fill(r, buf[b], average=True)
     else:
         R_max = max([_row_R(r) for r in rows] + [1])
         buf = POOL.nan_filled((len(rows), N, R_max, T_max))
         for b, r in enumerate(rows):
-            _fill_padded(r, buf[b])
+            _fill(r, buf[b], average=False)
     out["responses"] = torch.from_numpy(buf)
     out["valid_mask"] = torch.stack([torch.as_tensor(item["valid_mask"], dtype=torch.bool) for item in batch])
     for key in batch[0]:
@@ -101,21 +101,15 @@ def _row_R(row) -> int:
     return max([int(x.shape[0]) for x in row if not _is_sentinel(x)] + [1])
 
 
-def _fill_padded(row, out: np.ndarray) -> None:
+def _fill(row, out: np.ndarray, average: bool) -> None:
+    """Write one item's responses into its slice of the NaN-filled batch."""
     if isinstance(row, ResponseRow):
-        row.fill_padded(out)
+        (row.fill_mean if average else row.fill_padded)(out)
         return
     for k, x in enumerate(row):
         if not _is_sentinel(x):
             a = torch.as_tensor(x, dtype=torch.float32).numpy()
-            out[k, : a.shape[0], : a.shape[1]] = a
-
-
-def _fill_mean(row, out: np.ndarray) -> None:
-    if isinstance(row, ResponseRow):
-        row.fill_mean(out)
-        return
-    for k, x in enumerate(row):
-        if not _is_sentinel(x):
-            a = torch.as_tensor(x, dtype=torch.float32).numpy()
-            out[k, : a.shape[1]] = nanmean_rows(a)
+            if average:
+                out[k, : a.shape[1]] = nanmean_rows(a)
+            else:
+                out[k, : a.shape[0], : a.shape[1]] = a
