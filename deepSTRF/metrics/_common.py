@@ -1,0 +1,124 @@
+"""Shape conventions and reductions shared by every metric.
+
+Predictions are ``(B, N, 1, T)`` (``(B, N, T)`` accepted); targets are a
+PSTH ``(B, N, 1, T)`` (``(B, N, T)`` accepted) or raw responses
+``(B, N, R, T)``, as :func:`deepSTRF.utils.neural_collate` makes them.
+NaN marks what is missing (sentinels, invalid repeats, padding). An optional
+boolean ``mask`` broadcastable to ``(B, N, 1, T)`` removes further bins.
+
+Statistics are accumulated per neuron over every valid (stimulus, bin) of
+the batch, i.e. over the concatenation of the batch's stimuli; there is no
+Python loop over neurons.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._checks import check_option
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def as_4d(x: torch.Tensor, name: str) -> torch.Tensor:
+    """``(B, N, T)`` -> ``(B, N, 1, T)``; ``(B, N, R, T)`` unchanged."""
+    if not isinstance(x, torch.Tensor):
+        x = torch.as_tensor(x)
+    if x.dim() == 3:
+        return x.unsqueeze(2)
+    if x.dim() != 4:
+        raise ValueError(f"{name} must be (B, N, R, T) or (B, N, T); got shape {tuple(x.shape)}")
+    return x
+
+
+def work_dtype(x: torch.Tensor) -> torch.dtype:
+    return torch.float64 if x.dtype == torch.float64 else torch.float32
+
+
+def check_pair(pred: torch.Tensor, target: torch.Tensor) -> None:
+    if pred.shape[2] != 1:
+        raise ValueError(f"pred must have one repeat (B, N, 1, T); got shape {tuple(pred.shape)}")
+    if pred.shape[:2] != target.shape[:2] or pred.shape[3] != target.shape[3]:
+        raise ValueError(
+            f"pred {tuple(pred.shape)} and target {tuple(target.shape)} must agree on B, N and T"
+        )
+
+
+def bin_mask(mask, shape: tuple, device) -> torch.Tensor | None:
+    """The user's mask broadcast to ``(B, N, 1, T)`` bool, or None."""
+    if mask is None:
+        return None
+    m = torch.as_tensor(mask, device=device)
+    if m.dtype != torch.bool:
+        raise TypeError(f"mask must be a boolean tensor; got dtype {m.dtype}")
+    try:
+        return torch.broadcast_to(m, shape)
+    except RuntimeError:
+        raise ValueError(f"mask of shape {tuple(m.shape)} does not broadcast to the PSTH shape {shape}") from None
+
+
+def repeat_stats(x: torch.Tensor, mask) -> dict:
+    """Per-bin statistics over repeats of ``x`` ``(B, N, R, T)``.
+
+    Returns ``count`` (valid repeats per bin), ``mean`` (PSTH, NaN where no
+    repeat), ``var`` (unbiased variance over repeats, NaN where fewer than
+    two), all ``(B, N, T)``; the PSTH and variance in float64.
+    """
+    dt = work_dtype(x)
+    x = x.to(dt)
+    valid = ~torch.isnan(x)
+    m = bin_mask(mask, (x.shape[0], x.shape[1], 1, x.shape[3]), x.device)
+    if m is not None:
+        valid = valid & m
+    count = valid.sum(dim=2)
+    xz = torch.where(valid, x, torch.zeros((), dtype=dt, device=x.device))
+    total = xz.sum(dim=2)
+    mean = total.double() / count
+    if x.shape[2] == 1:
+        var = torch.full_like(mean, float("nan"))
+    else:
+        dev = torch.where(valid, x - (total / count.clamp(min=1)).unsqueeze(2), torch.zeros((), dtype=dt, device=x.device))
+        var = (dev * dev).sum(dim=2).double() / (count - 1)
+        var = torch.where(count >= 2, var, torch.full_like(var, float("nan")))
+    return {"count": count, "mean": mean, "var": var}
+
+
+def psth(target: torch.Tensor, mask=None) -> torch.Tensor:
+    """Trial mean ``(B, N, T)`` in float64, NaN where no valid repeat (or masked)."""
+    return repeat_stats(target, mask)["mean"]
+
+
+def reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Reduce per-neuron values ``(N,)``: NaN neurons are ignored by ``'mean'`` and ``'sum'``."""
+    check_option("reduction", reduction, REDUCTIONS)
+    if reduction == "none":
+        return values
+    ok = ~torch.isnan(values)
+    if reduction == "sum":
+        return values[ok].sum()
+    return values[ok].mean() if ok.any() else torch.tensor(float("nan"), dtype=values.dtype)
+
+
+def paired_moments(a: torch.Tensor, b: torch.Tensor) -> dict:
+    """Per-neuron moments of two ``(B, N, T)`` float64 series over bins where both are finite.
+
+    Returns ``n``, means ``ma``, ``mb``, variances ``va``, ``vb`` (1/n) and
+    covariance ``cov``, each ``(N,)``.
+    """
+    ok = ~(torch.isnan(a) | torch.isnan(b))
+    n = ok.sum(dim=(0, 2)).double()
+    z = torch.zeros((), dtype=a.dtype, device=a.device)
+    a0 = torch.where(ok, a, z)
+    b0 = torch.where(ok, b, z)
+    ma = a0.sum(dim=(0, 2)) / n
+    mb = b0.sum(dim=(0, 2)) / n
+    da = torch.where(ok, a - ma[None, :, None], z)
+    db = torch.where(ok, b - mb[None, :, None], z)
+    return {
+        "n": n,
+        "ma": ma,
+        "mb": mb,
+        "va": (da * da).sum(dim=(0, 2)) / n,
+        "vb": (db * db).sum(dim=(0, 2)) / n,
+        "cov": (da * db).sum(dim=(0, 2)) / n,
+    }

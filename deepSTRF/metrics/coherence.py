@@ -1,0 +1,61 @@
+"""Spectral coherence between a prediction and the trial-mean response."""
+
+from __future__ import annotations
+
+import torch
+
+from .._checks import check_option, check_positive
+from ._common import REDUCTIONS, psth
+from .correlation import _prepare
+
+
+def coherence(pred, target, nperseg: int = 64, mask=None, reduction: str = "mean") -> torch.Tensor:
+    """Magnitude-squared coherence ``|S_py|^2 / (S_pp S_yy)`` per frequency.
+
+    Welch's method over every stimulus of the batch: Hann-windowed,
+    mean-removed segments of ``nperseg`` bins with 50 % overlap; a segment
+    holding any NaN (in the prediction or the trial mean) is left out.
+
+    Parameters
+    ----------
+    pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
+    target : torch.Tensor, shape (B, N, R, T) or (B, N, T)
+        Raw repeats (averaged, NaN-aware) or a PSTH.
+    nperseg : int, default 64
+        Segment length in bins; frequencies are
+        ``torch.fft.rfftfreq(nperseg, d=dt_ms / 1000)`` Hz.
+    mask, reduction
+        As :func:`deepSTRF.metrics.corrcoef`; ``'none'`` gives
+        ``(N, nperseg // 2 + 1)``, ``'mean'`` averages over neurons.
+
+    Returns
+    -------
+    torch.Tensor, float64. NaN for a neuron without a whole valid segment.
+    """
+    check_positive("nperseg", nperseg, integer=True)
+    p, target = _prepare(pred, target, mask)
+    y = psth(target, mask)
+    if p.shape[-1] < nperseg:
+        raise ValueError(f"nperseg={nperseg} is longer than the batch's {p.shape[-1]} bins")
+    step = max(1, nperseg // 2)
+    ps = p.unfold(-1, nperseg, step)  # (B, N, K, L)
+    ys = y.unfold(-1, nperseg, step)
+    ok = ~(torch.isnan(ps).any(-1) | torch.isnan(ys).any(-1))  # (B, N, K)
+    win = torch.hann_window(nperseg, periodic=True, dtype=torch.float64, device=p.device)
+    z = torch.zeros((), dtype=torch.float64, device=p.device)
+
+    def spectrum(seg):
+        seg = torch.where(ok.unsqueeze(-1), seg, z)
+        return torch.fft.rfft((seg - seg.mean(-1, keepdim=True)) * win, dim=-1)
+
+    P, Y = spectrum(ps), spectrum(ys)
+    okc = ok.unsqueeze(-1)
+    spy = torch.where(okc, P.conj() * Y, torch.zeros((), dtype=P.dtype)).sum(dim=(0, 2))
+    spp = torch.where(okc, P.abs() ** 2, z).sum(dim=(0, 2))
+    syy = torch.where(okc, Y.abs() ** 2, z).sum(dim=(0, 2))
+    coh = spy.abs() ** 2 / (spp * syy)
+    coh = torch.where((ok.sum(dim=(0, 2)) > 0).unsqueeze(-1), coh, torch.full_like(coh, float("nan")))
+    check_option("reduction", reduction, REDUCTIONS)
+    if reduction == "none":
+        return coh
+    return coh.nanmean(dim=0) if reduction == "mean" else coh.nansum(dim=0)
