@@ -233,3 +233,35 @@ def test_coherence_against_scipy():
     np.testing.assert_allclose(same.numpy(), 1.0, rtol=1e-9)
     with pytest.raises(ValueError, match="nperseg=2000 is longer than the batch's 1000 bins"):
         coherence(t(x[None, None, None]), t(y[None, None, None]), nperseg=2000)
+
+
+def test_compute_neuron_quality_matches_the_metrics():
+    from deepSTRF.datasets.audio import SimulatedDataset
+    from deepSTRF.utils import neural_collate
+
+    ds = SimulatedDataset(seed=0)
+    out = ds.compute_neuron_quality()
+    val = [s for s, m in enumerate(ds.stim_meta) if m["subset"] == "val"]
+    # independent route: collate every stimulus and call the metrics
+    both = neural_collate([ds[i] for i in range(len(ds))])["responses"].double()
+    np.testing.assert_allclose(out["snr"].numpy(), snr(both, reduction="none").numpy(), rtol=1e-9)
+    np.testing.assert_allclose(out["ccmax"].numpy(), compute_CCmax(both, reduction="none").numpy(), rtol=1e-9)
+    assert ds.nrn_meta[5]["snr"] == pytest.approx(out["snr"][5].item())
+    assert all(0 < m["ccmax"] <= 1 for m in ds.nrn_meta)
+    only_val = ds.compute_neuron_quality(stim_indices=val)
+    ds.select_stims(val)
+    val_batch = neural_collate([ds[i] for i in range(len(ds))])["responses"].double()
+    np.testing.assert_allclose(only_val["snr"].numpy(), snr(val_batch, reduction="none").numpy(), rtol=1e-9)
+    assert not np.allclose(only_val["snr"].numpy(), out["snr"].numpy())
+
+
+def test_compute_neuron_quality_without_repeats_is_nan():
+    from deepSTRF.datasets import DatasetBuilder
+
+    b = DatasetBuilder(dt_ms=10.0)
+    b.add_stim(np.zeros((1, 1, 50)), name="x")
+    b.add_neuron()
+    b.add_response(0, 0, np.ones((1, 50)))
+    ds = b.build()
+    out = ds.compute_neuron_quality()
+    assert np.isnan(ds.nrn_meta[0]["snr"]) and np.isnan(ds.nrn_meta[0]["ccmax"]) and torch.isnan(out["snr"]).all()

@@ -23,13 +23,14 @@ import numpy as np
 import torch
 
 from .._checks import check_positive
+from ._quality import QualityMixin
 from ._selection import SelectionMixin
 from ._storage import PackedResponses, PackedStims, ResponseRow, ResponseTable, StimTable
 from ._transforms import TransformsMixin
 from .builder import as_float32
 
 
-class NeuralDataset(SelectionMixin, TransformsMixin, torch.utils.data.Dataset):
+class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, torch.utils.data.Dataset):
     """Stimuli and the responses of a population of neurons to them.
 
     Parameters

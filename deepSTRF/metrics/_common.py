@@ -19,6 +19,18 @@ from .._checks import check_option
 
 REDUCTIONS = ("mean", "sum", "none")
 
+# Every metric is computed per neuron, so work goes in blocks of neurons of
+# about this many raw values: temporaries stay small (reused by the
+# allocator instead of faulting in fresh pages) and mostly in cache.
+_BLOCK_VALUES = 1 << 21
+
+
+def neuron_blocks(x: torch.Tensor) -> list[slice]:
+    """Slices of the neuron axis (dim 1) of ``x`` ``(B, N, R, T)``."""
+    per_neuron = max(1, x.shape[0] * x.shape[2] * x.shape[3])
+    nb = max(1, _BLOCK_VALUES // per_neuron)
+    return [slice(i, min(i + nb, x.shape[1])) for i in range(0, x.shape[1], nb)]
+
 
 def as_4d(x: torch.Tensor, name: str) -> torch.Tensor:
     """``(B, N, T)`` -> ``(B, N, 1, T)``; ``(B, N, R, T)`` unchanged."""
@@ -48,6 +60,8 @@ def bin_mask(mask, shape: tuple, device) -> torch.Tensor | None:
     """The user's mask broadcast to ``(B, N, 1, T)`` bool, or None."""
     if mask is None:
         return None
+    if isinstance(mask, torch.Tensor) and mask.dtype == torch.bool and tuple(mask.shape) == tuple(shape):
+        return mask
     m = torch.as_tensor(mask, device=device)
     if m.dtype != torch.bool:
         raise TypeError(f"mask must be a boolean tensor; got dtype {m.dtype}")
@@ -57,7 +71,7 @@ def bin_mask(mask, shape: tuple, device) -> torch.Tensor | None:
         raise ValueError(f"mask of shape {tuple(m.shape)} does not broadcast to the PSTH shape {shape}") from None
 
 
-def repeat_stats(x: torch.Tensor, mask) -> dict:
+def repeat_stats(x: torch.Tensor, mask, need_var: bool = True) -> dict:
     """Per-bin statistics over repeats of ``x`` ``(B, N, R, T)``.
 
     Returns ``count`` (valid repeats per bin), ``mean`` (PSTH, NaN where no
@@ -74,6 +88,8 @@ def repeat_stats(x: torch.Tensor, mask) -> dict:
     xz = torch.where(valid, x, torch.zeros((), dtype=dt, device=x.device))
     total = xz.sum(dim=2)
     mean = total.double() / count
+    if not need_var:
+        return {"count": count, "mean": mean}
     if x.shape[2] == 1:
         var = torch.full_like(mean, float("nan"))
     else:
@@ -85,7 +101,9 @@ def repeat_stats(x: torch.Tensor, mask) -> dict:
 
 def psth(target: torch.Tensor, mask=None) -> torch.Tensor:
     """Trial mean ``(B, N, T)`` in float64, NaN where no valid repeat (or masked)."""
-    return repeat_stats(target, mask)["mean"]
+    if target.shape[2] == 1 and mask is None:
+        return target[:, :, 0].double()
+    return repeat_stats(target, mask, need_var=False)["mean"]
 
 
 def reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:

@@ -33,8 +33,11 @@ def coherence(pred, target, nperseg: int = 64, mask=None, reduction: str = "mean
     torch.Tensor, float64. NaN for a neuron without a whole valid segment.
     """
     check_positive("nperseg", nperseg, integer=True)
-    p, target = _prepare(pred, target, mask)
-    y = psth(target, mask)
+    pred, target, m = _prepare(pred, target, mask)
+    p = pred[:, :, 0].double()
+    if m is not None:
+        p = torch.where(m[:, :, 0], p, torch.full_like(p, float("nan")))
+    y = psth(target, m)
     if p.shape[-1] < nperseg:
         raise ValueError(f"nperseg={nperseg} is longer than the batch's {p.shape[-1]} bins")
     step = max(1, nperseg // 2)

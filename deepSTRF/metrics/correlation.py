@@ -13,21 +13,31 @@ from __future__ import annotations
 import torch
 
 from .._checks import check_option, check_positive
-from ._common import as_4d, bin_mask, check_pair, paired_moments, psth, reduce, work_dtype
-from .reliability import _sums, ccmax_from_sums
+from ._common import as_4d, bin_mask, check_pair, neuron_blocks, paired_moments, psth, reduce, work_dtype
+from .reliability import _sums, ccmax, totals
 
 CCMAX_METHODS = ("schoppe", "hsu")
 
 
 def _prepare(pred, target, mask):
+    """Checked ``pred`` ``(B, N, 1, T)``, ``target`` ``(B, N, R, T)`` and the mask
+    broadcast to ``(B, N, 1, T)`` (or None)."""
     pred = as_4d(pred, "pred")
     target = as_4d(target, "target")
     check_pair(pred, target)
-    p = pred[:, :, 0].double()
     m = bin_mask(mask, (pred.shape[0], pred.shape[1], 1, pred.shape[3]), pred.device)
-    if m is not None:
-        p = torch.where(m[:, :, 0], p, torch.full_like(p, float("nan")))
-    return p, target
+    return pred, target, m
+
+
+def _blocks(pred, target, m):
+    """Yield per neuron block: prediction ``(B, n, T)`` float64 (NaN where masked),
+    target ``(B, n, R, T)`` and mask ``(B, n, 1, T)`` or None."""
+    for sl in neuron_blocks(target):
+        p = pred[:, sl, 0].double()
+        mb = None if m is None else m[:, sl]
+        if mb is not None:
+            p = torch.where(mb[:, :, 0], p, torch.full_like(p, float("nan")))
+        yield p, target[:, sl], mb
 
 
 def _pearson(mo: dict) -> torch.Tensor:
@@ -54,8 +64,9 @@ def corrcoef(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
     torch.Tensor, float64, ``(N,)`` for ``'none'``, else a scalar.
     With R = 1 this is the correlation with the single trial.
     """
-    p, target = _prepare(pred, target, mask)
-    return reduce(_pearson(paired_moments(p, psth(target, mask))), reduction)
+    pred, target, m = _prepare(pred, target, mask)
+    cc = [_pearson(paired_moments(p, psth(t, mb))) for p, t, mb in _blocks(pred, target, m)]
+    return reduce(torch.cat(cc), reduction)
 
 
 def fve(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
@@ -64,43 +75,55 @@ def fve(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
 
     Shapes and NaN handling as :func:`corrcoef`.
     """
-    p, target = _prepare(pred, target, mask)
-    y = psth(target, mask)
+    pred, target, m = _prepare(pred, target, mask)
+    return reduce(torch.cat([_fve(p, psth(t, mb)) for p, t, mb in _blocks(pred, target, m)]), reduction)
+
+
+def _fve(p: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     mo = paired_moments(p, y)
     ok = ~(torch.isnan(p) | torch.isnan(y))
     z = torch.zeros((), dtype=torch.float64, device=p.device)
     sse = torch.where(ok, (y - p) ** 2, z).sum(dim=(0, 2)) / mo["n"]
     out = 1.0 - sse / mo["vb"]
     good = (mo["n"] >= 2) & (mo["vb"] > 0)
-    return reduce(torch.where(good, out, torch.full_like(out, float("nan"))), reduction)
+    return torch.where(good, out, torch.full_like(out, float("nan")))
 
 
-def _split_half_r(target: torch.Tensor, mask, n_splits: int, seed: int) -> torch.Tensor:
-    """Mean correlation between the PSTHs of two random halves of the repeats, ``(N,)``."""
-    x = target.to(work_dtype(target))
+def _split_keys(target: torch.Tensor, n_splits: int, seed: int) -> torch.Tensor:
+    """Random keys ``(n_splits, B, N, R)`` deciding each split (drawn once, so the
+    result does not depend on how neurons are blocked)."""
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    B, N, R, _ = target.shape
+    return torch.rand((n_splits, B, N, R), generator=gen).to(target.device)
+
+
+def _split_half_r(x: torch.Tensor, m, keys: torch.Tensor) -> torch.Tensor:
+    """Mean correlation between the PSTHs of two random halves of the repeats
+    of ``x`` ``(B, n, R, T)``, over the splits in ``keys`` ``(S, B, n, R)``; ``(n,)``."""
+    x = x.to(work_dtype(x))
     valid = ~torch.isnan(x)
-    m = bin_mask(mask, (x.shape[0], x.shape[1], 1, x.shape[3]), x.device)
     if m is not None:
         valid = valid & m
     xz = torch.where(valid, x, torch.zeros((), dtype=x.dtype, device=x.device))
     vf = valid.to(x.dtype)
-    rep_ok = valid.any(dim=3)  # (B, N, R)
-    n_rep = rep_ok.sum(dim=2, keepdim=True)  # (B, N, 1)
+    rep_ok = valid.any(dim=3)  # (B, n, R)
+    n_rep = rep_ok.sum(dim=2, keepdim=True)  # (B, n, 1)
     half = n_rep // 2
-    gen = torch.Generator(device="cpu").manual_seed(seed)
+    enough = (n_rep >= 2).unsqueeze(-1)
     rs = []
-    for _ in range(n_splits):
-        keys = torch.rand(rep_ok.shape, generator=gen).to(x.device)
-        keys = torch.where(rep_ok, keys, torch.full_like(keys, 2.0))
-        rank = keys.argsort(dim=2).argsort(dim=2)
-        w = torch.stack([(rank < half), (rank >= half) & (rank < n_rep)], dim=2).to(x.dtype)  # (B, N, 2, R)
-        sums = w @ xz  # (B, N, 2, T)
-        counts = w @ vf
-        halves = (sums.double() / counts.double())  # NaN where a half has no valid repeat
-        ok = (n_rep >= 2).unsqueeze(-1)
-        halves = torch.where(ok, halves, torch.full_like(halves, float("nan")))
+    for k in keys:
+        k = torch.where(rep_ok, k, torch.full_like(k, 2.0))
+        rank = k.argsort(dim=2).argsort(dim=2)
+        w = torch.stack([(rank < half), (rank >= half) & (rank < n_rep)], dim=2).to(x.dtype)  # (B, n, 2, R)
+        halves = (w @ xz).double() / (w @ vf).double()  # (B, n, 2, T); NaN where a half is empty
+        halves = torch.where(enough, halves, torch.full_like(halves, float("nan")))
         rs.append(_pearson(paired_moments(halves[:, :, 0], halves[:, :, 1])))
     return torch.stack(rs).nanmean(dim=0)
+
+
+def _ccmax_hsu(r: torch.Tensor) -> torch.Tensor:
+    """Spearman-Brown corrected split-half ceiling ``sqrt(2 r / (1 + r))``, 0 for ``r <= 0``."""
+    return torch.sqrt((2 * r / (1 + r)).clamp(min=0))
 
 
 def compute_CCmax(responses, method: str = "schoppe", mask=None, n_splits: int = 20, seed: int = 0,
@@ -130,12 +153,16 @@ def compute_CCmax(responses, method: str = "schoppe", mask=None, n_splits: int =
     """
     check_option("method", method, CCMAX_METHODS)
     responses = as_4d(responses, "responses")
+    m = bin_mask(mask, (responses.shape[0], responses.shape[1], 1, responses.shape[3]), responses.device)
     if method == "schoppe":
-        return reduce(ccmax_from_sums(_sums(responses, mask)), reduction)
-    check_positive("n_splits", n_splits, integer=True)
-    r = _split_half_r(responses, mask, n_splits, seed)
-    cc = torch.sqrt((2 * r / (1 + r)).clamp(min=0))
-    return reduce(cc, reduction)
+        out = [ccmax(totals(_sums(responses[:, sl], None if m is None else m[:, sl])))
+               for sl in neuron_blocks(responses)]
+    else:
+        check_positive("n_splits", n_splits, integer=True)
+        keys = _split_keys(responses, n_splits, seed)
+        out = [_ccmax_hsu(_split_half_r(responses[:, sl], None if m is None else m[:, sl], keys[:, :, sl]))
+               for sl in neuron_blocks(responses)]
+    return reduce(torch.cat(out), reduction)
 
 
 def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, reduction: str = "mean",
@@ -164,16 +191,19 @@ def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, red
     measurable signal (``CC_max = 0``).
     """
     check_option("method", method, CCMAX_METHODS)
-    p, responses = _prepare(pred, responses, mask)
-    if method == "schoppe":
-        s = _sums(responses, mask, extra_valid=~torch.isnan(p))
-        ybar = torch.where(s["ok"], s["mean"], torch.full_like(s["mean"], float("nan")))
-        mo = paired_moments(p, ybar)
-        ccmax = ccmax_from_sums(s)
-        cc = _pearson(mo) / ccmax
-    else:
-        cc = _pearson(paired_moments(p, psth(responses, mask)))
-        ccmax = compute_CCmax(responses, "hsu", mask, n_splits, seed)
-        cc = cc / ccmax
-    cc = torch.where(ccmax > 0, cc, torch.full_like(cc, float("nan")))
-    return reduce(cc, reduction)
+    pred, responses, m = _prepare(pred, responses, mask)
+    if method == "hsu":
+        check_positive("n_splits", n_splits, integer=True)
+        keys = _split_keys(responses, n_splits, seed)
+    out = []
+    for sl, (p, t, mb) in zip(neuron_blocks(responses), _blocks(pred, responses, m)):
+        if method == "schoppe":
+            s = _sums(t, mb, extra_valid=~torch.isnan(p))
+            ybar = torch.where(s["ok"], s["mean"], torch.full_like(s["mean"], float("nan")))
+            cmax = ccmax(totals(s))
+            cc = _pearson(paired_moments(p, ybar)) / cmax
+        else:
+            cmax = _ccmax_hsu(_split_half_r(t, mb, keys[:, :, sl]))
+            cc = _pearson(paired_moments(p, psth(t, mb))) / cmax
+        out.append(torch.where(cmax > 0, cc, torch.full_like(cc, float("nan"))))
+    return reduce(torch.cat(out), reduction)

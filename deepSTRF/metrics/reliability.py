@@ -24,11 +24,17 @@ from __future__ import annotations
 
 import torch
 
-from ._common import as_4d, reduce, repeat_stats
+from ._common import as_4d, bin_mask, neuron_blocks, reduce, repeat_stats
 
 
 def _sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | None = None) -> dict:
-    """Per (stim, neuron) sums over bins with >= 2 valid repeats, float64, ``(B, N)`` each."""
+    """Additive per-(stim, neuron) sums over bins with >= 2 valid repeats, float64 ``(B, N)``.
+
+    ``T`` bins, ``S1``/``S2`` sum of the trial mean and of its square, ``Vr``
+    sum of ``v / R_t``, ``V`` sum of ``v``, ``W`` the within-stimulus sum of
+    squares ``S2 - S1^2 / T``; all zero for a pair with fewer than 2 such
+    bins. Also ``ok`` (bins used) and ``mean`` (the PSTH), ``(B, N, T)``.
+    """
     st = repeat_stats(as_4d(responses, "responses"), mask)
     ok = st["count"] >= 2
     if extra_valid is not None:
@@ -36,28 +42,45 @@ def _sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | None =
     z = torch.zeros((), dtype=torch.float64, device=ok.device)
     y = torch.where(ok, st["mean"], z)
     v = torch.where(ok, st["var"], z)
-    return {
-        "T": ok.sum(dim=2).double(),
+    T = ok.sum(dim=2).double()
+    used = T >= 2
+    out = {
+        "T": T,
         "S1": y.sum(dim=2),
         "S2": (y * y).sum(dim=2),
         "Vr": torch.where(ok, v / st["count"].clamp(min=1), z).sum(dim=2),
         "V": v.sum(dim=2),
-        "ok": ok,
-        "mean": st["mean"],
     }
+    out["W"] = out["S2"] - out["S1"] ** 2 / T.clamp(min=1)
+    out = {k: torch.where(used, val, z) for k, val in out.items()}
+    out["ok"] = ok & used.unsqueeze(-1)
+    out["mean"] = st["mean"]
+    return out
 
 
-def _per_neuron(s: dict) -> dict:
-    """Length-weighted signal and noise power per neuron ``(N,)`` from per-stimulus sums."""
-    T = s["T"]
-    used = T >= 2
-    z = torch.zeros((), dtype=torch.float64, device=T.device)
-    Tn = torch.where(used, T, z).sum(dim=0)
-    within = torch.where(used, s["S2"] - s["S1"] ** 2 / T.clamp(min=1), z).sum(dim=0)
-    sp = (within - torch.where(used, s["Vr"], z).sum(dim=0)) / Tn
-    npow = torch.where(used, s["V"], z).sum(dim=0) / Tn
-    nan = torch.full_like(sp, float("nan"))
-    return {"signal": torch.where(Tn > 0, sp, nan), "noise": torch.where(Tn > 0, npow, nan)}
+TOTAL_KEYS = ("T", "S1", "S2", "Vr", "V", "W")
+
+
+def totals(s: dict) -> dict:
+    """Per-neuron totals ``(N,)`` of the additive sums of :func:`_sums`."""
+    return {k: s[k].sum(dim=0) for k in TOTAL_KEYS}
+
+
+def powers(tot: dict) -> dict:
+    """Length-weighted signal and noise power per neuron from totals; NaN without repeats."""
+    T = tot["T"]
+    nan = torch.full_like(T, float("nan"))
+    sp = torch.where(T > 0, (tot["W"] - tot["Vr"]) / T, nan)
+    npow = torch.where(T > 0, tot["V"] / T, nan)
+    return {"signal": sp, "noise": npow}
+
+
+def _powers(responses, mask) -> dict:
+    """Signal and noise power ``(N,)``, computed block by block of neurons."""
+    x = as_4d(responses, "responses")
+    m = bin_mask(mask, (x.shape[0], x.shape[1], 1, x.shape[3]), x.device)
+    parts = [powers(totals(_sums(x[:, sl], None if m is None else m[:, sl]))) for sl in neuron_blocks(x)]
+    return {k: torch.cat([p[k] for p in parts]) for k in ("signal", "noise")}
 
 
 def signal_power(responses: torch.Tensor, mask=None, reduction: str = "none") -> torch.Tensor:
@@ -77,31 +100,29 @@ def signal_power(responses: torch.Tensor, mask=None, reduction: str = "none") ->
     torch.Tensor, float64, shape (N,) or scalar
         In squared response units (e.g. spikes^2 per bin^2).
     """
-    return reduce(_per_neuron(_sums(responses, mask))["signal"], reduction)
+    return reduce(_powers(responses, mask)["signal"], reduction)
 
 
 def noise_power(responses: torch.Tensor, mask=None, reduction: str = "none") -> torch.Tensor:
     """Sahani-Linden noise power per neuron: the variance of one trial around
     the trial mean, length-weighted over stimuli. Shapes as :func:`signal_power`."""
-    return reduce(_per_neuron(_sums(responses, mask))["noise"], reduction)
+    return reduce(_powers(responses, mask)["noise"], reduction)
 
 
 def snr(responses: torch.Tensor, mask=None, reduction: str = "none") -> torch.Tensor:
     """Signal-to-noise ratio ``signal_power / noise_power`` per neuron
     (Sahani & Linden 2003). Shapes as :func:`signal_power`; NaN with R = 1."""
-    p = _per_neuron(_sums(responses, mask))
+    p = _powers(responses, mask)
     return reduce(p["signal"] / p["noise"], reduction)
 
 
-def ccmax_from_sums(s: dict) -> torch.Tensor:
+def ccmax(tot: dict) -> torch.Tensor:
     """Schoppe et al. (2016) ``CC_max = sqrt(SP / Var(ybar))`` on the concatenation of
-    the stimuli, ``(N,)``; 0 where no signal is measurable, NaN without repeats."""
-    used = s["T"] >= 2
-    z = torch.zeros((), dtype=torch.float64, device=used.device)
-    Tn = torch.where(used, s["T"], z).sum(dim=0)
-    m1 = torch.where(used, s["S1"], z).sum(dim=0) / Tn
-    m2 = torch.where(used, s["S2"], z).sum(dim=0) / Tn
-    var_y = m2 - m1**2
-    sp = var_y - torch.where(used, s["Vr"], z).sum(dim=0) / Tn
+    the stimuli, from per-neuron totals ``(N,)``; 0 where no signal is
+    measurable, NaN without repeats."""
+    T = tot["T"]
+    m1 = tot["S1"] / T
+    var_y = tot["S2"] / T - m1**2
+    sp = var_y - tot["Vr"] / T
     cc = torch.sqrt(sp.clamp(min=0) / var_y)
-    return torch.where((Tn > 0) & (var_y > 0), cc, torch.full_like(cc, float("nan")))
+    return torch.where((T > 0) & (var_y > 0), cc, torch.full_like(cc, float("nan")))
