@@ -138,7 +138,7 @@ class SimulatedDataset(AudioNeuralDataset):
 def _natural_like_spectrogram(rng, F: int, T: int) -> np.ndarray:
     """``(F, T)`` log-power spectrogram with correlated spectro-temporal texture,
     slow loudness fluctuations and silent gaps."""
-    texture = gaussian_filter(rng.standard_normal((F, T)), sigma=(1.5, 2.0), mode="reflect")
+    texture = gaussian_filter(rng.standard_normal((F, T)), sigma=(1.0, 1.0), mode="reflect")
     texture /= texture.std()
     tilt = np.linspace(0.5, -0.5, F)[:, None]  # more energy at low frequencies
     loudness = gaussian_filter1d(rng.standard_normal(T), 4.0, mode="reflect")
