@@ -1,36 +1,36 @@
-"""The ``deepstrf`` command."""
+"""The ``deepstrf`` command (also ``python -m deepSTRF``)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from collections import Counter
 
+import numpy as np
 
-def _load(name: str, path: str | None):
-    key = name.lower()
-    if key == "simulated":
-        from .datasets.audio import SimulatedDataset
-
-        return SimulatedDataset()
-    raise SystemExit(f"deepstrf: unknown dataset {name!r}; available: simulated")
+#: neurons below this SNR are left out of the STRF-recovery median of the demo
+SNR_THRESHOLD = 0.1
 
 
-def summary(ds) -> str:
-    """A few lines describing a dataset: counts, time bins, repeats, sentinels."""
+def summary(ds, quality: bool = True) -> str:
+    """A few lines describing a dataset: counts, time bins, repeats, sentinels, SNR."""
     store = ds._store()
     T = store.stim_T
     reps = Counter()
-    for p_subset, r in zip((ds.stim_meta[s].get("subset", "all") for s in store.pair_stim), store.pair_reps):
-        reps[(p_subset, int(r))] += 1
+    for subset, r in zip((ds.stim_meta[s].get("subset", ds.stim_meta[s].get("split", "all"))
+                          for s in store.pair_stim), store.pair_reps):
+        reps[(subset, int(r))] += 1
     by_subset: dict = {}
     for (subset, r), count in sorted(reps.items()):
         by_subset.setdefault(subset, []).append(f"R={r} x{count}")
     masks = ds.nrn_masks.numpy()
+    F = getattr(ds, "F", None)
     lines = [
         repr(ds),
         f"  stimuli      S = {len(ds.stim_meta)}, T = {int(T.min())}..{int(T.max())} bins "
-        f"({T.min() * ds.dt_ms / 1000:g}-{T.max() * ds.dt_ms / 1000:g} s)",
+        f"({T.min() * ds.dt_ms / 1000:g}-{T.max() * ds.dt_ms / 1000:g} s)" + (f", F = {F}" if F else ""),
         f"  neurons      N = {ds.N_neurons}",
         f"  bin width    dt = {ds.dt_ms:g} ms",
     ]
@@ -38,19 +38,130 @@ def summary(ds) -> str:
         lines.append(f"  repeats      {subset}: " + ", ".join(parts) + " (stim, neuron) pairs")
     lines.append(f"  not heard    {100 * (1 - masks.mean()):.1f}% of (stim, neuron) pairs are sentinels")
     lines.append(f"  payload      {ds.payload_nbytes / 2**20:.1f} MiB float32")
+    if quality:
+        snr = ds.compute_neuron_quality()["snr"].numpy()
+        ok = snr[~np.isnan(snr)]
+        if ok.size:
+            q = np.percentile(ok, [10, 25, 50, 75, 90])
+            lines.append(f"  SNR          {ok.size} neurons with repeats; percentiles 10/25/50/75/90: "
+                         + " / ".join(f"{v:.3g}" for v in q))
+        else:
+            lines.append("  SNR          no stimulus with 2+ repeats: no noise ceiling")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="deepstrf", description="deepSTRF datasets from the command line")
-    sub = parser.add_subparsers(dest="command", required=True)
-    info = sub.add_parser("info", help="summarise a dataset")
-    info.add_argument("dataset", help="dataset name (e.g. simulated)")
-    info.add_argument("--path", default=None, help="dataset folder (default: the cache)")
-    args = parser.parse_args(argv)
-    if args.command == "info":
-        print(summary(_load(args.dataset, args.path)))
+def _table(rows: list[tuple]) -> str:
+    head = ("model", "median CC", "median norm. CC", f"median STRF corr (SNR >= {SNR_THRESHOLD})", "time")
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join([fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in rows])
+
+
+def demo(fig_path: str | None = "deepstrf_demo.png", seed: int = 0, progress: bool = True) -> dict:
+    """Fit the ridge STRF and the LN model on the simulated dataset; print a table; write a figure."""
+    from .datasets.audio import SimulatedDataset
+    from .datasets.zoo import standard_split
+    from .evaluation import collate_stims, score, strf_similarity, train_model
+
+    ds = SimulatedDataset(seed=seed)
+    snr = ds.compute_neuron_quality()["snr"].numpy()
+    est, test = standard_split(ds)
+    batch = collate_stims(ds, test)
+    print(summary(ds, quality=False))
+    rows, results, fitted, preds = [], {}, {}, {}
+    good = snr >= SNR_THRESHOLD
+    for kind in ("ridge", "ln"):
+        t = time.perf_counter()
+        model = train_model(kind, ds, est, seed=seed, progress=progress)
+        elapsed = time.perf_counter() - t
+        sc = score(model, batch)
+        sim = strf_similarity(model.strfs, ds.true_strfs)
+        results[kind] = {"cc": sc["cc"], "cc_norm": sc["cc_norm"], "strf_corr": sim}
+        rows.append((kind, f"{np.nanmedian(sc['cc']):.3f}", f"{np.nanmedian(sc['cc_norm']):.3f}",
+                     f"{np.nanmedian(sim[good]):.3f} ({int(good.sum())} neurons)", f"{elapsed:.1f} s"))
+        fitted[kind] = model.strfs.numpy()
+        preds[kind] = sc["pred"]
+    print()
+    print(f"test set: {len(test)} stimuli x {ds.N_neurons} neurons (simulated, seed {seed})")
+    print(_table(rows))
+    if fig_path:
+        try:
+            from .plotting import demo_figure
+        except ImportError as err:  # pragma: no cover
+            print(f"(no figure: {err})")
+        else:
+            n_show = [int(n) for n in np.argsort(-snr)[:4]]
+            n0, b0 = n_show[0], 0
+            T0 = ds.stims[test[b0]].shape[-1]
+            psth = batch["responses"][b0, n0, :, :T0].nanmean(0).numpy()
+            try:
+                demo_figure(fig_path, ds.true_strfs.numpy(), fitted, n_show, psth,
+                            {k: p[b0, n0, 0, :T0].numpy() for k, p in preds.items()}, ds.dt_ms,
+                            "deepSTRF demo: simulated LNP neurons, true vs fitted STRFs")
+                print(f"figure written to {fig_path}")
+            except ImportError as err:
+                print(f"(no figure: {err})")
+    return results
+
+
+def fit_command(args) -> int:
+    from .datasets.zoo import load_dataset, standard_split
+    from .evaluation import collate_stims, score, train_model
+
+    ds = load_dataset(args.dataset, path=args.path, download=args.download)
+    est, test = standard_split(ds)
+    t = time.perf_counter()
+    model = train_model(args.model, ds, est, seed=args.seed, progress=sys.stderr.isatty())
+    sc = score(model, collate_stims(ds, test))
+    out = {
+        "dataset": args.dataset, "model": args.model, "n_est": len(est), "n_test": len(test),
+        "n_neurons": ds.get_N(), "fit_seconds": round(time.perf_counter() - t, 2),
+        "median_cc": float(np.nanmedian(sc["cc"])), "median_cc_norm": float(np.nanmedian(sc["cc_norm"])),
+        "cc": [None if np.isnan(v) else float(v) for v in sc["cc"]],
+        "cc_norm": [None if np.isnan(v) else float(v) for v in sc["cc_norm"]],
+    }
+    print(f"{args.model} on {args.dataset}: median CC {out['median_cc']:.3f}, median normalised CC "
+          f"{out['median_cc_norm']:.3f} over {out['n_neurons']} neurons ({len(test)} test stimuli)")
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(out, f, indent=1)
+        print(f"results written to {args.out}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .datasets.zoo import DATASETS
+
+    parser = argparse.ArgumentParser(prog="deepstrf", description="deepSTRF datasets and baseline models")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="fit ridge and LN models on the built-in simulated data")
+    p.add_argument("--fig", default="deepstrf_demo.png", help="figure path (PNG); '' for none")
+    p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("fit", help="fit a baseline model on a dataset's estimation set, score on its test set")
+    p.add_argument("dataset", help=f"one of: {', '.join(sorted(DATASETS))}")
+    p.add_argument("--model", choices=("ridge", "ln", "cnn"), default="ridge")
+    p.add_argument("--path", default=None, help="dataset folder (default: the cache)")
+    p.add_argument("--download", action="store_true", help="fetch the data if missing")
+    p.add_argument("--out", default=None, help="write results to this JSON file")
+    p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("info", help="summarise a dataset")
+    p.add_argument("dataset", help=f"one of: {', '.join(sorted(DATASETS))}")
+    p.add_argument("--path", default=None, help="dataset folder (default: the cache)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            demo(args.fig or None, seed=args.seed, progress=sys.stderr.isatty())
+            return 0
+        if args.command == "fit":
+            return fit_command(args)
+        from .datasets.zoo import load_dataset
+
+        print(summary(load_dataset(args.dataset, path=args.path)))
+        return 0
+    except (KeyError, ValueError, FileNotFoundError) as err:
+        msg = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"deepstrf {args.command}: {msg}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

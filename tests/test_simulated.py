@@ -3,7 +3,6 @@ import pytest
 import torch
 from scipy.stats import spearmanr
 
-from deepSTRF.cli import main
 from deepSTRF.datasets.audio import AudioNeuralDataset, SimulatedDataset
 from deepSTRF.utils import neural_collate
 
@@ -92,13 +91,3 @@ def test_smooth_option():
 
     np.testing.assert_allclose(smooth.responses[0][0].numpy(), hanning_smooth(raw.responses[0][0].numpy(), 10.0),
                                rtol=1e-6)
-
-
-def test_cli_info(capsys):
-    assert main(["info", "simulated"]) == 0
-    out = capsys.readouterr().out
-    assert "S = 68" in out and "N = 24" in out and "dt = 10 ms" in out
-    assert "val: R=15 x8, R=20 x184" in out and "est: R=2 x1410" in out
-    assert "1.8% of (stim, neuron) pairs are sentinels" in out
-    with pytest.raises(SystemExit, match="unknown dataset 'nope'"):
-        main(["info", "nope"])

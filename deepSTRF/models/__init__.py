@@ -2,7 +2,10 @@
 ``(B, N, 1, T)`` predictions lined up with collated responses ``(B, N, R, T)``;
 every model is strictly causal."""
 
+from .cnn import CNNPopulation
+from .ln import LNModel
 from .ridge import fit_ridge, lagged
 from .strf import LinearSTRF
+from .training import StimSubset, fit, split_stims
 
-__all__ = ["LinearSTRF", "fit_ridge", "lagged"]
+__all__ = ["LinearSTRF", "LNModel", "CNNPopulation", "fit_ridge", "lagged", "fit", "split_stims", "StimSubset"]

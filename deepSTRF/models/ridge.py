@@ -162,7 +162,7 @@ def fit_ridge(dataset, stim_indices, n_lags: int = 15, alphas=None, n_folds: int
         idx = np.asarray(g.members)
         weight[idx] = W[best, :, np.arange(m)]
         bias[idx] = b0[best, np.arange(m)]
-        chosen[idx] = a_abs[best]
+        chosen[idx] = np.where(np.isnan(bias[idx]), np.nan, a_abs[best])
         cv_corr[idx] = np.where(np.isfinite(cc[best, np.arange(m)]), cc[best, np.arange(m)], np.nan)
 
     model = LinearSTRF(F, N, n_lags)

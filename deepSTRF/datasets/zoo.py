@@ -1,0 +1,46 @@
+"""The datasets the ``deepstrf`` command knows by name, and their standard splits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .neural_dataset import NeuralDataset
+
+
+def _simulated(path=None, download=False, **kwargs):
+    from .audio.simulated import SimulatedDataset
+
+    return SimulatedDataset(**kwargs)
+
+
+#: name -> factory(path=None, download=False, **kwargs)
+DATASETS: dict[str, Callable[..., NeuralDataset]] = {
+    "simulated": _simulated,
+}
+
+_EST = {"est", "estimation", "train"}
+_TEST = {"val", "test", "validation"}
+
+
+def load_dataset(name: str, path=None, download: bool = False, **kwargs) -> NeuralDataset:
+    """Instantiate a dataset by its command-line name (case-insensitive)."""
+    key = name.lower()
+    if key not in DATASETS:
+        raise KeyError(f"unknown dataset {name!r}; available: {', '.join(sorted(DATASETS))}")
+    return DATASETS[key](path=path, download=download, **kwargs)
+
+
+def standard_split(ds: NeuralDataset) -> tuple[list[int], list[int]]:
+    """The dataset's published estimation / test stimuli (absolute indices).
+
+    Read from ``stim_meta['subset']`` (``'est'``/``'val'``) or
+    ``stim_meta['split']`` (``'estimation'``/``'test'``).
+    """
+    for key in ("subset", "split"):
+        if all(key in m for m in ds.stim_meta):
+            est = [s for s, m in enumerate(ds.stim_meta) if str(m[key]).lower() in _EST]
+            test = [s for s, m in enumerate(ds.stim_meta) if str(m[key]).lower() in _TEST]
+            if est and test:
+                return est, test
+    raise ValueError(f"{ds.name} has no standard estimation/test split in stim_meta "
+                     "('subset' in {'est', 'val'} or 'split' in {'estimation', 'test'})")

@@ -1,0 +1,124 @@
+"""Gradient training with early stopping and best-checkpoint restore."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from .._checks import check_option, check_positive
+from ..metrics import mse_loss, poisson_loss
+from ..utils.collate import neural_collate
+
+LOSSES = {"poisson": poisson_loss, "mse": mse_loss}
+
+
+class StimSubset(Dataset):
+    """Items of ``dataset`` for the given absolute stimulus indices (the
+    dataset's neuron selection applies; its stimulus selection does not)."""
+
+    def __init__(self, dataset, stim_indices):
+        self.dataset = dataset
+        self.stims = [int(s) for s in stim_indices]
+
+    def __len__(self) -> int:
+        return len(self.stims)
+
+    def __getitem__(self, i: int) -> dict:
+        return self.dataset._item(self.stims[i])
+
+
+def split_stims(stim_indices, val_fraction: float = 0.1, seed: int = 0) -> tuple[list[int], list[int]]:
+    """Split stimuli into training and validation sets (at least one of each)."""
+    stims = list(stim_indices)
+    if len(stims) < 2:
+        raise ValueError(f"need at least 2 stimuli to hold some out for validation; got {len(stims)}")
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1); got {val_fraction!r}")
+    order = torch.randperm(len(stims), generator=torch.Generator().manual_seed(seed)).tolist()
+    n_val = min(len(stims) - 1, max(1, round(val_fraction * len(stims))))
+    val = sorted(stims[i] for i in order[:n_val])
+    train = sorted(stims[i] for i in order[n_val:])
+    return train, val
+
+
+def evaluate_loss(model, loader, loss_fn) -> float:
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for batch in loader:
+            pred = model(batch["stims"])
+            per = loss_fn(pred, batch["responses"], reduction="none")
+            ok = ~torch.isnan(per)
+            total += float(per[ok].sum())
+            count += int(ok.sum())
+    return total / max(count, 1)
+
+
+def fit(model: torch.nn.Module, dataset, train_stims, val_stims, loss: str = "poisson", lr: float = 1e-3,
+        max_epochs: int = 200, patience: int = 10, batch_size: int = 8, weight_decay: float = 0.0,
+        seed: int = 0, progress: bool = True) -> dict:
+    """Train ``model`` on ``train_stims`` with Adam, stopping when the loss on
+    ``val_stims`` has not improved for ``patience`` epochs; the best weights
+    (lowest validation loss) are restored.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        ``(B, 1, F, T)`` -> ``(B, N, 1, T)``, N = the dataset's selected neurons.
+    dataset : NeuralDataset
+    train_stims, val_stims : sequence of int
+        Absolute stimulus indices.
+    loss : {'poisson', 'mse'}
+        NaN-aware (:mod:`deepSTRF.metrics`).
+    lr, weight_decay : float
+        Adam settings.
+    max_epochs, patience, batch_size, seed : int
+    progress : bool
+        Show a progress bar over epochs.
+
+    Returns
+    -------
+    dict
+        ``train_loss`` and ``val_loss`` per epoch, ``best_epoch``, ``best_val_loss``.
+    """
+    check_option("loss", loss, tuple(LOSSES))
+    for name, v in (("max_epochs", max_epochs), ("patience", patience), ("batch_size", batch_size)):
+        check_positive(name, v, integer=True)
+    check_positive("lr", lr)
+    loss_fn = LOSSES[loss]
+    gen = torch.Generator().manual_seed(seed)
+    train_loader = DataLoader(StimSubset(dataset, train_stims), batch_size=batch_size, shuffle=True,
+                              collate_fn=neural_collate, generator=gen)
+    val_loader = DataLoader(StimSubset(dataset, val_stims), batch_size=batch_size, collate_fn=neural_collate)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    history = {"train_loss": [], "val_loss": []}
+    best = (math.inf, -1, copy.deepcopy(model.state_dict()))
+    from tqdm.auto import tqdm
+
+    bar = tqdm(range(max_epochs), desc=f"fit {type(model).__name__}", disable=not progress, leave=False)
+    for epoch in bar:
+        model.train()
+        total, count = 0.0, 0
+        for batch in train_loader:
+            opt.zero_grad()
+            value = loss_fn(model(batch["stims"]), batch["responses"])
+            value.backward()
+            opt.step()
+            total += float(value.detach()) * batch["stims"].shape[0]
+            count += batch["stims"].shape[0]
+        history["train_loss"].append(total / max(count, 1))
+        val = evaluate_loss(model, val_loader, loss_fn)
+        history["val_loss"].append(val)
+        if val < best[0]:
+            best = (val, epoch, copy.deepcopy(model.state_dict()))
+        bar.set_postfix(train=f"{history['train_loss'][-1]:.4f}", val=f"{val:.4f}", best=best[1])
+        if epoch - best[1] >= patience:
+            break
+    model.load_state_dict(best[2])
+    model.eval()
+    history["best_epoch"] = best[1]
+    history["best_val_loss"] = best[0]
+    return history

@@ -1,0 +1,49 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from deepSTRF.cli import main
+
+
+def test_demo_prints_the_table_and_writes_the_figure(tmp_path, capsys):
+    fig = tmp_path / "demo.png"
+    assert main(["demo", "--fig", str(fig)]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("ridge ", "ln "))}
+    assert set(lines) == {"ridge", "ln"}
+    ridge_ncc, ln_ncc = float(lines["ridge"][2]), float(lines["ln"][2])
+    assert ridge_ncc >= 0.8 and ln_ncc >= ridge_ncc
+    assert float(lines["ridge"][3]) >= 0.9  # STRF recovery
+    data = fig.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    assert f"figure written to {fig}" in out
+
+
+def test_fit_writes_json(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["fit", "simulated", "--model", "ridge", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["model"] == "ridge" and res["n_test"] == 8 and res["n_neurons"] == 24 and len(res["cc"]) == 24
+    assert res["median_cc_norm"] >= 0.8
+    assert "median normalised CC" in capsys.readouterr().out
+
+
+def test_info_reports_snr(capsys):
+    assert main(["info", "simulated"]) == 0
+    out = capsys.readouterr().out
+    assert "S = 68" in out and "F = 32" in out and "24 neurons with repeats; percentiles 10/25/50/75/90" in out
+    assert "N = 24" in out and "dt = 10 ms" in out
+    assert "val: R=15 x8, R=20 x184" in out and "est: R=2 x1410" in out
+    assert "1.8% of (stim, neuron) pairs are sentinels" in out
+
+
+def test_unknown_dataset_is_a_clear_error(capsys):
+    assert main(["fit", "nope"]) == 2
+    assert "deepstrf fit: unknown dataset 'nope'; available: simulated" in capsys.readouterr().err
+
+
+def test_python_dash_m():
+    res = subprocess.run([sys.executable, "-m", "deepSTRF", "--help"], capture_output=True, text=True)
+    assert res.returncode == 0 and "demo" in res.stdout and "fit" in res.stdout and "info" in res.stdout
