@@ -144,6 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--download", action="store_true", help="fetch the data if missing")
     p.add_argument("--out", default=None, help="write results to this JSON file")
     p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser("datasets", help="list every dataset: size, access, whether it is on disk, citation")
+    p = sub.add_parser("download", help="fetch a dataset (checksums verified, archives unpacked)")
+    p.add_argument("name", help="registry name, e.g. NS1, NAT4, AA1 (see 'deepstrf datasets')")
+    p.add_argument("--dest", default=None, help="dataset folder (default: the cache)")
+    p.add_argument("--group", action="append", default=None, help="optional file group (e.g. A1, wav); repeatable")
+    p = sub.add_parser("verify", help="re-check a downloaded dataset's files against their checksums")
+    p.add_argument("name")
+    p.add_argument("--dest", default=None)
+    p.add_argument("--group", action="append", default=None)
     p = sub.add_parser("info", help="summarise a dataset")
     p.add_argument("dataset", help=f"one of: {', '.join(sorted(DATASETS))}")
     p.add_argument("--path", default=None, help="dataset folder (default: the cache)")
@@ -154,11 +163,23 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "fit":
             return fit_command(args)
+        if args.command in ("datasets", "download", "verify"):
+            from . import _cli_downloads as dl
+
+            if args.command == "datasets":
+                print(dl.list_datasets())
+                return 0
+            if args.command == "download":
+                print(f"{args.name} is in {dl.download(args.name, args.dest, args.group)}")
+                return 0
+            ok, text = dl.verify(args.name, args.dest, args.group)
+            print(text)
+            return 0 if ok else 1
         from .datasets.zoo import load_dataset
 
         print(summary(load_dataset(args.dataset, path=args.path)))
         return 0
-    except (KeyError, ValueError, FileNotFoundError) as err:
+    except (KeyError, ValueError, FileNotFoundError, RuntimeError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"deepstrf {args.command}: {msg}", file=sys.stderr)
         return 2

@@ -79,3 +79,22 @@ def tiny(request):
     if request.param == "lists":
         return ListDataset()
     return build_tiny("neuron-major" if request.param == "builder" else "reversed")
+
+
+# ------------------------------------------------------------------ network guard
+import socket  # noqa: E402
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self, address):
+    host = address[0] if isinstance(address, tuple) else address
+    if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+        raise OSError(f"test tried to reach {address!r}: tests may only talk to 127.0.0.1")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """No test reaches any address but the loopback one."""
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)

@@ -1,0 +1,151 @@
+"""Fetch one file: stream with a progress bar into a temporary file next to
+the target (pooch), check size and checksum, then move it into place.
+
+A failure leaves no file behind. Transient failures (connection errors,
+truncated bodies, HTTP 5xx) are retried with a short backoff; a 4xx, a
+failed CRCNS login or a checksum that stays wrong are final.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+import pooch
+
+from .sources import TIMEOUT_S, Request, resolve
+
+RETRIES = 3
+BACKOFF_S = 1.0
+CHUNK = 1 << 20
+REGISTER_URL = "https://crcns.org/register"
+
+
+class DownloadError(RuntimeError):
+    """A file could not be fetched or did not match what was expected."""
+
+
+class LoginError(DownloadError):
+    """CRCNS refused the credentials."""
+
+
+def credentials(username: str | None, password: str | None) -> tuple[str, str]:
+    """CRCNS credentials from the arguments or ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``."""
+    user = username or os.environ.get("CRCNS_USERNAME")
+    pw = password or os.environ.get("CRCNS_PASSWORD")
+    if not user or not pw:
+        raise LoginError(
+            "this dataset is on CRCNS and needs a free account: pass username= and password=, or set "
+            f"CRCNS_USERNAME and CRCNS_PASSWORD (register at {REGISTER_URL})"
+        )
+    return user, pw
+
+
+def file_hash(path: str, alg: str = "sha256") -> str:
+    h = hashlib.new(alg)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            h.update(block)
+    return f"{alg}:{h.hexdigest()}"
+
+
+class _Downloader:
+    """A pooch downloader: GET, or the CRCNS form POST; streams with tqdm and
+    checks the byte count against the published size or Content-Length."""
+
+    def __init__(self, req: Request, label: str, progress: bool | None):
+        self.req = req
+        self.label = label
+        self.progress = progress
+
+    def __call__(self, url, output_file, pooch_instance, check_only=False):
+        import requests
+        from tqdm.auto import tqdm
+
+        r = self.req
+        kwargs = {"stream": True, "timeout": TIMEOUT_S}
+        resp = requests.post(r.url, data=r.form, **kwargs) if r.method == "POST" else requests.get(r.url, **kwargs)
+        try:
+            if resp.status_code in (401, 403) and r.method == "POST":
+                raise LoginError(f"CRCNS refused the login for {self.label} (HTTP {resp.status_code}); "
+                                 f"check the username and password (register at {REGISTER_URL})")
+            if 400 <= resp.status_code < 500:
+                raise DownloadError(f"{self.label}: the server answered HTTP {resp.status_code} for {r.url}")
+            resp.raise_for_status()
+            if r.method == "POST" and "text/html" in resp.headers.get("Content-Type", ""):
+                head = resp.raw.read(65536, decode_content=True)
+                if b"<form" in head.lower() and b"password" in head.lower():
+                    raise LoginError(f"CRCNS did not accept the login for {self.label}: it answered with its "
+                                     f"login form; check the username and password (register at {REGISTER_URL})")
+                chunks = [head]
+            else:
+                chunks = []
+            length = resp.headers.get("Content-Length")
+            expected = r.size if r.size is not None else (int(length) if length and length.isdigit() else None)
+            got = 0
+            with tqdm(total=expected, unit="B", unit_scale=True, desc=self.label, leave=False,
+                      disable=None if self.progress is None else not self.progress) as bar, \
+                    open(output_file, "wb") as out:
+                for block in _chain(chunks, resp.iter_content(CHUNK)):
+                    out.write(block)
+                    got += len(block)
+                    bar.update(len(block))
+            if expected is not None and got != expected:
+                raise _Truncated(f"{self.label}: expected {expected} bytes, received {got}")
+        finally:
+            resp.close()
+
+
+def _chain(first, rest):
+    yield from (c for c in first if c)
+    yield from (c for c in rest if c)
+
+
+class _Truncated(DownloadError):
+    pass
+
+
+def _transient(err: Exception) -> bool:
+    import requests
+
+    if isinstance(err, (LoginError,)):
+        return False
+    if isinstance(err, _Truncated):
+        return True
+    if isinstance(err, requests.HTTPError):
+        return err.response is not None and err.response.status_code >= 500
+    if isinstance(err, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)):
+        return True
+    return isinstance(err, ValueError) and "hash" in str(err).lower()  # pooch: checksum mismatch
+
+
+def fetch_file(source: str, dest_dir: str, name: str, size: int | None = None, known_hash: str | None = None,
+               creds: tuple[str, str] | None = None, progress: bool | None = None) -> tuple[str, str, int]:
+    """Download ``source`` to ``dest_dir/name``; return ``(path, sha256, size)``.
+
+    The published size and hash (registry, or the host's record) are
+    checked before the file is moved into place; on a mismatch the
+    temporary file is deleted and :class:`DownloadError` names the file,
+    what was expected and what was found.
+    """
+    last: Exception | None = None
+    for attempt in range(RETRIES):
+        try:
+            req = resolve(source, creds)
+            if size is not None:
+                req.size = size
+            expected_hash = known_hash or req.hash
+            path = pooch.retrieve(req.url, known_hash=expected_hash, fname=name, path=dest_dir,
+                                  downloader=_Downloader(req, name, progress))
+            return path, file_hash(path), os.path.getsize(path)
+        except Exception as err:  # noqa: BLE001 - classified below, re-raised
+            last = err
+            if not _transient(err) or attempt == RETRIES - 1:
+                break
+            time.sleep(BACKOFF_S * 2**attempt)
+    if isinstance(last, DownloadError):
+        raise last
+    if isinstance(last, ValueError) and "hash" in str(last).lower():
+        raise DownloadError(f"{name}: checksum mismatch after {RETRIES} attempts; {last}") from None
+    raise DownloadError(f"{name}: download from {source} failed ({type(last).__name__}: {last})") from None
