@@ -13,9 +13,16 @@ def _simulated(path=None, download=False, **kwargs):
     return SimulatedDataset(**kwargs)
 
 
+def _nat4(path=None, download=False, **kwargs):
+    from .audio.nat4 import NAT4Dataset
+
+    return NAT4Dataset(path, download=download, **kwargs)
+
+
 #: name -> factory(path=None, download=False, **kwargs)
 DATASETS: dict[str, Callable[..., NeuralDataset]] = {
     "simulated": _simulated,
+    "nat4": _nat4,
 }
 
 _EST = {"est", "estimation", "train"}

@@ -8,10 +8,206 @@ per-area file groups ``A1`` / ``PEG`` and the optional ``wav`` group.
 
 from __future__ import annotations
 
-from ..._checks import check_option
+import glob
+import os
+import re
+
+import numpy as np
+
+from ..._checks import check_option, check_positive, exact_hop
 from ...download import download_dataset
+from ...io.nems import RecordingError, epoch_bounds, rasterize, read_recording
+from .._loading import check_fixed, dataset_root, require
+from ..builder import DatasetBuilder
+from ._waveforms import find_wav, locked_waveform, wav_index
+from .audio_dataset import AudioNeuralDataset
 
 AREAS = ("A1", "PEG")
+SUBSETS = ("all", "est", "val")
+_CELL = re.compile(r"^([A-Za-z]{3})\d+[a-z]-(\d+)-(\d+)$")
+
+
+class NAT4Dataset(AudioNeuralDataset):
+    """PyTorch dataset for NAT4 (Pennington & David, 2022 / 2023).
+
+    Awake ferret auditory cortex, single units recorded site by site: A1
+    (849 cells, 777 flagged auditory) or PEG (398, 339 auditory); one
+    instance covers one area (``area=``), concatenate two for both. 593
+    natural sounds of 1 s inside 1.5-s trials (0.25 s silence either side):
+    575 estimation sounds (``subset='est'``, R = 1, from the population
+    recording) and 18 validation sounds (``'val'``, R = 20, rasterised from
+    the per-site spike times). Spectrogram: F = 18 ozgf (gammatone) bands,
+    T = 150 bins of 10 ms, ``log(1 + x)`` then one global min-max to [0, 1].
+
+    Where we differ from the earlier loader: est and val responses are on
+    one scale, spike counts per 10-ms bin as recorded (the earlier loader
+    min-max-normalised est over the whole population matrix but left val as
+    raw counts); normalise explicitly with ``normalize_responses``.
+    ``smooth=True`` uses the normalised Hann window of ``smooth_responses``
+    (the earlier kernel was a no-op at 10 ms). 33 A1 cells have no val data
+    (their val entries are sentinels).
+
+    ``stim_meta``: ``name`` (epoch name), ``subset``. ``nrn_meta``:
+    ``cell_id``, ``area``, ``auditory``, ``site``, ``animal``, ``electrode``,
+    ``unit_in_electrode``.
+
+    Parameters
+    ----------
+    path : str, optional
+        Folder with ``<area>_NAT4_ozgf.fs100.ch18.tgz`` (or the extracted
+        folder), ``<area>_pred_correlation.csv`` and ``<area>_single_sites/``.
+        Default: ``default_cache_dir('NAT4')`` (``$DEEPSTRF_DATA_DIR`` overrides).
+    area : {'A1', 'PEG'}
+    dt_ms : float
+        Must be 10.0 (the spectrogram is precomputed at 10 ms).
+    smooth : bool, default False
+    download : bool, default False
+        Fetch missing files from Zenodo (``download_nat4``).
+    subset : {'all', 'est', 'val'}
+        ``'est'`` skips the per-site archives entirely.
+    return_waveform : bool, default False
+        Stimuli are the ``wav/`` sounds ``(1, 150 * hop)`` at ``audio_fs``,
+        placed after the 0.25-s pre-stimulus silence.
+    audio_fs : int, default 44100
+
+    References
+    ----------
+    Pennington & David (2023). A convolutional neural network provides a
+    generalizable model of natural sound coding by neural populations in
+    auditory cortex. PLoS Comput Biol.
+    """
+
+    def __init__(self, path: str | None = None, area: str = "A1", dt_ms: float = 10.0, smooth: bool = False,
+                 download: bool = False, subset: str = "all", return_waveform: bool = False,
+                 audio_fs: int = 44100):
+        check_option("area", area, AREAS)
+        check_option("subset", subset, SUBSETS)
+        check_fixed("dt_ms", dt_ms, 10.0, "NAT4", "the population recording is rasterised at 10 ms")
+        if return_waveform:
+            check_positive("audio_fs", audio_fs, integer=True)
+            exact_hop(audio_fs, dt_ms)
+        super().__init__(path, dt_ms)
+        root = dataset_root(path, "NAT4")
+        self.path, self.area, self.subset = root, area, subset
+        pop = f"{area}_NAT4_ozgf.fs100.ch18"
+        pop_path = os.path.join(root, pop + ".tgz")
+        if not os.path.exists(pop_path) and os.path.isdir(os.path.join(root, pop)):
+            pop_path = os.path.join(root, pop)
+        needed = [os.path.basename(pop_path), f"{area}_pred_correlation.csv"]
+        needed += [f"{area}_single_sites"] if subset != "est" else []
+        needed += ["wav"] if return_waveform else []
+        if download and any(not os.path.exists(os.path.join(root, p)) for p in needed):
+            download_nat4(area, root, wav=return_waveform)
+        require(root, needed, "NAT4", f"pass download=True, or fetch them with download_nat4({area!r}, {root!r}"
+                f"{', wav=True' if return_waveform else ''})")
+
+        rec = read_recording(pop_path, signals=("resp", "stim"))
+        resp, stim = rec.signal("resp"), rec.signal("stim")
+        if resp.raster is None or stim.raster is None or resp.epochs is None:
+            raise RecordingError(f"{pop_path}: the population recording needs resp and stim CSVs and an epoch table")
+        cells = resp.chans
+        spec = np.log1p(stim.raster.astype(np.float64))
+        lo, hi = np.nanmin(spec), np.nanmax(spec)
+        if hi > lo:
+            spec = (spec - lo) / (hi - lo)
+        ep = resp.epochs
+        est = _unique([n for n in ep["name"] if n.startswith("STIM_cat")])
+        val = _unique([n for n in ep["name"] if n.startswith("STIM_00cat")])
+        names = {"all": est + val, "est": est, "val": val}[subset]
+        first = {n: i for i, n in reversed(list(enumerate(ep["name"])))}
+
+        b = DatasetBuilder(dt_ms, audio_fs if return_waveform else None)
+        auditory = _auditory_flags(os.path.join(root, f"{area}_pred_correlation.csv"))
+        for cid in cells:
+            b.add_neuron(cell_id=cid, area=area, auditory=auditory.get(cid, False), **_cell_parts(cid))
+        pre, wavs = 0.0, None
+        if return_waveform:
+            pre_rows = np.flatnonzero(ep["name"] == "PreStimSilence")
+            pre = float(ep["end"][pre_rows[0]] - ep["start"][pre_rows[0]]) if len(pre_rows) else 0.0
+            wavs = wav_index(os.path.join(root, "wav"))
+        T = {}
+        for name in names:
+            a, z = epoch_bounds(ep["start"][first[name]], ep["end"][first[name]], resp.fs)
+            T[name] = z - a
+            if return_waveform:
+                wav = find_wav(wavs, name[len("STIM_"):], os.path.join(root, "wav"))
+                hop = exact_hop(audio_fs, dt_ms)
+                x = locked_waveform(wav, audio_fs, z - a, hop, int(round(pre * audio_fs)))
+            else:
+                x = spec[a:z].T[None].astype(np.float32)
+            b.add_stim(x, name=name, subset="est" if name in est else "val")
+        for s, name in enumerate(names):
+            if name not in est:
+                continue
+            a, z = epoch_bounds(ep["start"][first[name]], ep["end"][first[name]], resp.fs)
+            block = resp.raster[a:z]  # (T, N) raw counts per 10 ms
+            heard = ~np.all(np.isnan(block), axis=0)
+            for n in np.flatnonzero(heard):
+                b.add_response(s, int(n), block[:, n][None])
+        if subset != "est":
+            self._add_val(b, root, area, cells, names, val, T)
+        self.F = 18
+        self.audio_fs = audio_fs if return_waveform else None
+        self.hearing_range_hz = (200.0, 40000.0)
+        b.fill(self)
+        self.validate()
+        if smooth:
+            self.smooth_responses(21.0)
+
+    @staticmethod
+    def _add_val(b, root, area, cells, names, val, T):
+        """Rasterise each site's spike times at 1 kHz and sum to 10-ms bins, per val repeat."""
+        index = {cid: n for n, cid in enumerate(cells)}
+        sites = sorted(glob.glob(os.path.join(root, f"{area}_single_sites", "*.tgz")))
+        if not sites:
+            raise FileNotFoundError(f"NAT4: no per-site archive in {os.path.join(root, f'{area}_single_sites')}; "
+                                    "pass download=True or re-extract the single-sites zip")
+        stim_of = {name: s for s, name in enumerate(names)}
+        for site in sites:
+            rec = read_recording(site, signals=("resp",))
+            sig = rec.signal("resp")
+            if sig.arrays is None or sig.epochs is None:
+                raise RecordingError(f"{site}: expected spike times (resp.h5) and an epoch table")
+            n_total = int(sig.info["segments"][-1][1])
+            ep = sig.epochs
+            for cid in sig.chans:
+                if cid not in index or cid not in sig.arrays:
+                    continue
+                counts = rasterize(sig.arrays[cid], sig.fs, n_total)
+                for name in val:
+                    rows = np.flatnonzero(ep["name"] == name)
+                    if not len(rows):
+                        raise RecordingError(f"{site}: val sound {name} is never played")
+                    factor = int(round(sig.fs / 100.0))
+                    reps = np.zeros((len(rows), T[name]), dtype=np.float32)
+                    for r, i in enumerate(rows):
+                        a = epoch_bounds(ep["start"][i], ep["end"][i], sig.fs)[0]
+                        seg = counts[a : a + T[name] * factor]
+                        seg = np.pad(seg, (0, T[name] * factor - len(seg)))
+                        reps[r] = seg.reshape(T[name], factor).sum(axis=1)
+                    b.add_response(stim_of[name], index[cid], reps)
+
+
+def _unique(seq):
+    return list(dict.fromkeys(seq))
+
+
+def _auditory_flags(path: str) -> dict[str, bool]:
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    if "cellid" not in df.columns or "sig_auditory" not in df.columns:
+        raise ValueError(f"{path}: expected columns 'cellid' and 'sig_auditory'; found {list(df.columns)}")
+    return {str(c): str(v).strip().lower() == "true" for c, v in zip(df["cellid"], df["sig_auditory"])}
+
+
+def _cell_parts(cid: str) -> dict:
+    m = _CELL.match(cid)
+    if m:
+        site = cid.split("-")[0]
+        return {"site": site, "animal": m.group(1), "electrode": int(m.group(2)), "unit_in_electrode": int(m.group(3))}
+    site = cid.split("-")[0] if "-" in cid else None
+    return {"site": site, "animal": None, "electrode": None, "unit_in_electrode": None}
 
 
 def download_nat4(area: str, dest: str | None = None, wav: bool = False) -> str:
