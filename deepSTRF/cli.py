@@ -40,7 +40,7 @@ def summary(ds, quality: bool = True) -> str:
     lines.append(f"  payload      {ds.payload_nbytes / 2**20:.1f} MiB float32")
     if quality:
         snr = ds.compute_neuron_quality()["snr"].numpy()
-        ok = snr[~np.isnan(snr)]
+        ok = snr[np.isfinite(snr)]
         if ok.size:
             q = np.percentile(ok, [10, 25, 50, 75, 90])
             lines.append(f"  SNR          {ok.size} neurons with repeats; percentiles 10/25/50/75/90: "

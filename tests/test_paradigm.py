@@ -231,3 +231,20 @@ def test_default_cache_dir(monkeypatch, tmp_path):
     assert p.endswith("NS1") and "deepSTRF" in p
     with pytest.raises(ValueError, match="name must be a non-empty folder name"):
         default_cache_dir("../x")
+
+
+def test_builder_select_stims_reorders_and_drops():
+    b = DatasetBuilder(dt_ms=10.0)
+    for k in range(3):
+        b.add_stim(np.full((1, 1, 2 + k), float(k), np.float32), name=str(k))
+    b.add_neuron()
+    for k in range(3):
+        b.add_response(k, 0, np.full((1, 2 + k), 10.0 + k))
+    b.select_stims([2, 0])
+    ds = b.build()
+    assert [m["name"] for m in ds.stim_meta] == ["2", "0"]
+    assert torch.equal(ds.stims[0], torch.full((1, 1, 4), 2.0))
+    assert torch.equal(ds.responses[0][0], torch.full((1, 4), 12.0))
+    assert torch.equal(ds.responses[1][0], torch.full((1, 2), 10.0))
+    with pytest.raises(ValueError, match="an index appears twice"):
+        b.select_stims([1, 1])

@@ -62,6 +62,7 @@ class DatasetBuilder:
         self._stim_T: list[int] = []
         self._resp_buf = ChunkedBuffer()
         self._cols = {k: array("q") for k in ("s", "n", "c", "o", "r")}
+        self._order: list[int] | None = None
 
     @property
     def n_stims(self) -> int:
@@ -125,15 +126,37 @@ class DatasetBuilder:
         for k, v in zip("sncor", (s, n, c, o, arr.shape[0])):
             self._cols[k].append(v)
 
+    def select_stims(self, order) -> None:
+        """Keep only these stimuli, in this order (indices as returned by ``add_stim``).
+
+        For loaders that read their sources in one order but must present
+        stimuli in another, or that drop what they already added (a
+        duplicate archive): the dropped stimuli's responses are left out too.
+        """
+        order = [check_index("stim", i, self.n_stims) for i in order]
+        if len(set(order)) != len(order):
+            raise ValueError("select_stims: an index appears twice")
+        self._order = order
+
     def packed(self) -> tuple[PackedStims, PackedResponses]:
         """The packed stores (no data copied)."""
+        order = np.arange(self.n_stims) if self._order is None else np.asarray(self._order, dtype=np.int64)
+        inverse = np.full(self.n_stims, -1, dtype=np.int64)
+        inverse[order] = np.arange(len(order))
         locs = np.asarray(self._stim_loc, dtype=np.int64).reshape(-1, 2)
-        stims = PackedStims(self._stim_buf.finish(), locs[:, 0], locs[:, 1], self._stim_shapes)
+        stims = PackedStims(self._stim_buf.finish(), locs[order, 0], locs[order, 1],
+                            [self._stim_shapes[i] for i in order])
         cols = {k: np.frombuffer(v, dtype=np.int64) if len(v) else np.zeros(0, np.int64)
                 for k, v in self._cols.items()}
-        responses = PackedResponses(self._resp_buf.finish(), self._stim_T, self.n_neurons,
-                                    cols["s"], cols["n"], cols["c"], cols["o"], cols["r"])
+        s_new = inverse[cols["s"]]
+        keep = s_new >= 0
+        responses = PackedResponses(self._resp_buf.finish(), [self._stim_T[i] for i in order], self.n_neurons,
+                                    s_new[keep], cols["n"][keep], cols["c"][keep], cols["o"][keep], cols["r"][keep])
         return stims, responses
+
+    def _ordered_stim_meta(self) -> list[dict]:
+        order = range(self.n_stims) if self._order is None else self._order
+        return [self.stim_meta[i] for i in order]
 
     def fill(self, dataset) -> None:
         """Hand everything to ``dataset`` (a subclass under construction).
@@ -145,7 +168,7 @@ class DatasetBuilder:
         if dataset.dt_ms != self.dt_ms:
             raise ValueError(f"builder has dt_ms={self.dt_ms}, dataset has dt_ms={dataset.dt_ms}")
         stims, responses = self.packed()
-        dataset._install(stims, responses, list(self.stim_meta), list(self.nrn_meta))
+        dataset._install(stims, responses, self._ordered_stim_meta(), list(self.nrn_meta))
 
     def build(self, F: int | None = None, *, name: str | None = None, path=None,
               hearing_range_hz=None):

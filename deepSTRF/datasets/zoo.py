@@ -19,10 +19,17 @@ def _nat4(path=None, download=False, **kwargs):
     return NAT4Dataset(path, download=download, **kwargs)
 
 
+def _wingert(path=None, download=False, **kwargs):
+    from .audio.wingert2026 import Wingert2026Dataset
+
+    return Wingert2026Dataset(path, download=download, **kwargs)
+
+
 #: name -> factory(path=None, download=False, **kwargs)
 DATASETS: dict[str, Callable[..., NeuralDataset]] = {
     "simulated": _simulated,
     "nat4": _nat4,
+    "wingert2026": _wingert,
 }
 
 _EST = {"est", "estimation", "train"}

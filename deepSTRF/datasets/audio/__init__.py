@@ -12,10 +12,10 @@ from .le_2025 import download_le2025
 from .nat4 import NAT4Dataset, download_nat4
 from .ns1 import download_ns1
 from .simulated import SimulatedDataset
-from .wingert2026 import download_wingert2026
+from .wingert2026 import Wingert2026Dataset, download_wingert2026
 
 __all__ = [
-    "AudioNeuralDataset", "SimulatedDataset", "NAT4Dataset", "AA4_ANIMAL_IDS",
+    "AudioNeuralDataset", "SimulatedDataset", "NAT4Dataset", "Wingert2026Dataset", "AA4_ANIMAL_IDS",
     "download_ns1", "download_nat4", "download_aa1", "download_aa2", "download_aa4", "download_ac1",
     "download_espejo", "download_espejo_nat_waveforms", "download_alice_eeg", "download_downer2025",
     "download_wingert2026", "download_le2025",

@@ -6,7 +6,362 @@ Sources: Zenodo record 18331549 (``[Wingert2026]`` in the registry).
 
 from __future__ import annotations
 
+import glob
+import json
+import os
+import re
+import warnings
+
+import numpy as np
+
+from ..._checks import check_option, check_positive, exact_hop
 from ...download import download_dataset
+from ...io.nems import RecordingError, read_recording
+from .._loading import check_fixed, dataset_root, require
+from ..builder import DatasetBuilder
+from ._waveforms import find_wav, locked_waveform, wav_index
+from .audio_dataset import AudioNeuralDataset
+
+AREAS = ("A1", "PEG", "AC", "HC")
+SUBSETS = ("all", "est", "val")
+_ID = re.compile(r"^([A-Za-z]{3})[A-Za-z0-9]*?(?:-[A-Z])?-(\d+)-(\d+)$")
+
+
+class Wingert2026Dataset(AudioNeuralDataset):
+    """PyTorch dataset for Wingert et al. 2026 (Nat Neurosci).
+
+    Awake, passively listening ferrets; Kilosort-sorted single units on
+    high-density probes: 2128 A1 + 746 PEG + 217 AC + 37 HC units (3128
+    labelled) in 67 recording sessions / 68 ``siteid`` groups (session
+    SLJ032a used two probes), plus 131 unlabelled units
+    (``include_unlabeled=True``). Each session heard ~100 estimation
+    sequences once (``STIM_seq*``, ``subset='est'``) and 1-6 test sequences
+    repeatedly (``STIM_00*``, ``'val'``, R = 5-30). Stimuli are 20-22 s
+    cross-faded natural sounds as 32-band gammatone-grams (200 Hz - 20 kHz,
+    10-ms bins); two duration cohorts give ragged T (2000 or 2200 bins).
+
+    Preprocessing as in the paper's pipeline: stimuli ``log((x + d) / d)``,
+    ``d = 10**log_offset``, then per-band min-max over all loaded stimuli;
+    responses min-max normalised per unit over all its stimuli and repeats
+    (values below 1e-6 set to 0). Both use every loaded stimulus before the
+    ``subset`` filter. Spike times are binned with the release's absolute
+    rule, ``floor(t * 100) - round(start * 100)``.
+
+    Each stimulus entry belongs to one recording session: ``stim_meta`` has
+    ``name``, ``subset``, ``site`` (as the API reference says; its value is
+    the session id) and also ``session`` (we add it: the session id under
+    its own name, since a session's ``site`` is not a ``cell_list`` siteid).
+    ``nrn_meta``: ``cell_id``, ``site`` (the ``siteid``), ``session``,
+    ``area``, ``layer`` (a string), ``depth``, ``narrow``, ``celltype``,
+    ``sw``, ``goodpred``, ``animal``, ``electrode``, ``unit_in_electrode``.
+
+    Parameters
+    ----------
+    path : str, optional
+        Folder with ``cell_list.csv`` and ``recordings/``; default
+        ``default_cache_dir('Wingert2026')``.
+    area : str or list of str, optional
+        Keep units of these areas (A1, PEG, AC, HC).
+    site : str or list of str, optional
+        Keep units of these ``siteid`` values.
+    dt_ms : float
+        Must be 10.0.
+    subset : {'all', 'est', 'val'}
+    smooth : bool, default False
+    log_compress : bool, default True
+    log_offset : float, default -1.0
+    download : bool, default False
+    include_unlabeled : bool, default False
+    return_waveform : bool, default False
+        Stimuli are the ``wav/`` sequences at ``audio_fs``, inset at
+        ``prestim_ms`` (not normalised).
+    audio_fs : int, default 44100
+    prestim_ms : float, default 1000.0
+
+    References
+    ----------
+    Wingert et al. (2026). Convolutional neural network models describe the
+    encoding subspace of local circuits in auditory cortex. Nat Neurosci.
+    https://doi.org/10.1038/s41593-026-02216-0
+    """
+
+    def __init__(self, path: str | None = None, area=None, site=None, dt_ms: float = 10.0, subset: str = "all",
+                 smooth: bool = False, log_compress: bool = True, log_offset: float = -1.0, download: bool = False,
+                 include_unlabeled: bool = False, return_waveform: bool = False, audio_fs: int = 44100,
+                 prestim_ms: float = 1000.0, _enumerate_only: bool = False):
+        check_option("subset", subset, SUBSETS)
+        check_fixed("dt_ms", dt_ms, 10.0, "Wingert2026", "the gammatone-grams are precomputed at 10 ms")
+        areas = _as_list(area, "area")
+        for a in areas or ():
+            check_option("area", a, AREAS)
+        sites = _as_list(site, "site")
+        if return_waveform:
+            check_positive("audio_fs", audio_fs, integer=True)
+            exact_hop(audio_fs, dt_ms)
+        super().__init__(path, dt_ms)
+        root = dataset_root(path, "Wingert2026")
+        self.path, self.subset = root, subset
+        needed = ["cell_list.csv", "recordings"] + (["wav"] if return_waveform else [])
+        if download and any(not os.path.exists(os.path.join(root, p)) for p in needed):
+            download_wingert2026(root, wav=return_waveform)
+        require(root, needed, "Wingert2026", f"pass download=True, or fetch them with download_wingert2026({root!r}"
+                f"{', wav=True' if return_waveform else ''})")
+        units = _select_units(os.path.join(root, "cell_list.csv"), areas, sites, include_unlabeled)
+        self.nrn_meta = units
+        self.N_neurons = len(units)
+        if _enumerate_only:
+            return
+        self.F = 32
+        self.audio_fs = audio_fs if return_waveform else None
+        self.hearing_range_hz = (200.0, 40000.0)
+        b = DatasetBuilder(dt_ms, audio_fs if return_waveform else None)
+        for u in units:
+            b.add_neuron(**u)
+        by_session: dict = {}
+        for n, u in enumerate(units):
+            by_session.setdefault(u["session"], []).append(n)
+        loader = _SessionLoader(b, units, by_session, subset, log_compress, 10.0 ** _soften(log_offset),
+                                return_waveform, audio_fs, prestim_ms, root)
+        entries = _for_each_session(os.path.join(root, "recordings"), set(by_session), loader)
+        order = sorted(entries, key=lambda e: (e[0], e[1]))
+        b.select_stims([e[2] for e in order])
+        band_lo = np.min([loader.bands[e[0]][0] for e in order], axis=0) if order else None
+        band_hi = np.max([loader.bands[e[0]][1] for e in order], axis=0) if order else None
+        b.fill(self)
+        if not return_waveform and band_lo is not None:
+            rng = np.where(band_hi > band_lo, band_hi - band_lo, 1.0).astype(np.float32)
+            lo32 = band_lo.astype(np.float32)
+            for s in range(len(self._stim_store)):
+                a = self._stim_store.array(s)[0]
+                a -= lo32[:, None]
+                a /= rng[:, None]
+                a[a < 1e-6] = 0.0
+        self.validate()
+        if smooth:
+            self.smooth_responses(21.0)
+
+
+class _SessionLoader:
+    """Turns one session's recording into builder entries (stims and normalised responses)."""
+
+    def __init__(self, builder, units, by_session, subset, log_compress, d, return_waveform, audio_fs,
+                 prestim_ms, root):
+        self.b, self.units, self.by_session, self.subset = builder, units, by_session, subset
+        self.log_compress, self.d, self.return_waveform = log_compress, d, return_waveform
+        self.audio_fs, self.prestim_ms, self.root = audio_fs, prestim_ms, root
+        self.wavs = wav_index(os.path.join(root, "wav")) if return_waveform else None
+        self.bands: dict = {}  # session -> (band min, band max) of its log-compressed stims
+
+    def __call__(self, session: str, rec, path: str) -> list[tuple]:
+        resp, stim = rec.signal("resp"), rec.signal("stim")
+        if resp.arrays is None or resp.epochs is None or stim.arrays is None:
+            raise RecordingError(f"{path}: expected resp.h5, resp.epoch.csv and stim.h5")
+        names = sorted(stim.arrays)
+        neurons = self.by_session[session]
+        blocks = {}
+        for n in neurons:
+            spikes = np.sort(np.asarray(resp.arrays.get(self.units[n]["cell_id"], []), dtype=np.float64))
+            for name in names:
+                rows = np.flatnonzero(resp.epochs["name"] == name)
+                if len(rows):
+                    blocks[name, n] = _raster(spikes, resp.epochs, rows, stim.arrays[name].shape[1])
+        _normalise_units(blocks)
+        lo, hi, entries = np.full(32, np.inf), np.full(32, -np.inf), []
+        for name in names:
+            sub = "val" if name.startswith("STIM_00") else "est"
+            x = stim.arrays[name].astype(np.float32)
+            if not self.return_waveform:
+                if self.log_compress:
+                    x = np.log((x + np.float32(self.d)) / np.float32(self.d)).astype(np.float32)
+                lo, hi = np.minimum(lo, x.min(axis=1)), np.maximum(hi, x.max(axis=1))
+            if self.subset != "all" and sub != self.subset:
+                continue
+            if self.return_waveform:
+                folder = os.path.join(self.root, "wav")
+                hop = exact_hop(self.audio_fs, 10.0)
+                x = locked_waveform(find_wav(self.wavs, name[len("STIM_"):], folder), self.audio_fs, x.shape[1],
+                                    hop, int(round(self.prestim_ms / 1000 * self.audio_fs)))
+            else:
+                x = x[None]
+            s = self.b.add_stim(x, name=name, subset=sub, site=session, session=session)
+            for n in neurons:
+                if (name, n) in blocks:
+                    self.b.add_response(s, n, blocks[name, n])
+            entries.append((session, name, s))
+        self.bands[session] = (lo, hi)
+        return entries
+
+
+def _for_each_session(folder: str, wanted: set, load) -> list[tuple]:
+    """Read every archive needed exactly once, in file order, and ``load`` the wanted sessions.
+
+    The session id comes from the units inside an archive (not its file
+    name); the archive -> session mapping is cached next to the data so a
+    later load skips archives of unwanted sessions without reading them.
+    When two archives hold one session, the one whose file-name prefix is
+    the session id wins (else the first in sorted order) and the others are
+    dropped with a warning.
+    """
+    paths = sorted(glob.glob(os.path.join(folder, "*.tgz")) + glob.glob(os.path.join(folder, "*.tar.gz")))
+    if not paths:
+        raise FileNotFoundError(f"Wingert2026: no session archive (*.tgz) in {folder}; pass download=True")
+    cache_path = os.path.join(os.path.dirname(folder), ".deepstrf", "wingert_sessions.json")
+    cache = _read_json(cache_path)
+
+    def cached_session(p):
+        hit = cache.get(os.path.basename(p))
+        st = os.stat(p)
+        return hit["session"] if hit and hit["size"] == st.st_size and hit["mtime"] == st.st_mtime else None
+
+    def better(p, q, session):  # is archive p preferred to q for this session?
+        named = [x for x in (p, q) if os.path.basename(x).split("_")[0] == session]
+        return (named[0] == p) if len(named) == 1 else p < q
+
+    known = {p: cached_session(p) for p in paths}
+    done: dict = {}  # session -> (archive, entries)
+    dropped: dict = {}
+    for p in paths:
+        session = known[p]
+        if session is not None:
+            if session not in wanted:
+                continue
+            rivals = [q for q in paths if known[q] == session and q != p]
+            if any(better(q, p, session) for q in rivals):
+                dropped.setdefault(session, []).append(p)
+                continue
+        rec = read_recording(p, signals=("resp", "stim"))
+        chans = rec.signal("resp").chans
+        if not chans:
+            raise RecordingError(f"{p}: resp.json lists no unit")
+        session = chans[0].split("-")[0]
+        st = os.stat(p)
+        cache[os.path.basename(p)] = {"size": st.st_size, "mtime": st.st_mtime, "session": session}
+        if session not in wanted:
+            continue
+        if session in done:
+            if not better(p, done[session][0], session):
+                dropped.setdefault(session, []).append(p)
+                continue
+            dropped.setdefault(session, []).append(done[session][0])
+        done[session] = (p, load(session, rec, p))
+        del rec
+    _write_json(cache_path, cache)
+    for session, paths_dropped in dropped.items():
+        warnings.warn(f"Wingert2026: session {session} is in several archives; using "
+                      f"{os.path.basename(done[session][0])}, ignoring "
+                      f"{', '.join(sorted(os.path.basename(q) for q in paths_dropped))}", stacklevel=3)
+    missing = sorted(wanted - set(done))
+    if missing:
+        raise FileNotFoundError(f"Wingert2026: no archive in {folder} holds session(s) {', '.join(missing)} "
+                                "listed in cell_list.csv; pass download=True or restore recordings.zip")
+    return [e for _, entries in done.values() for e in entries]
+
+
+def _raster(spikes: np.ndarray, epochs: dict, rows: np.ndarray, T: int) -> np.ndarray:
+    """(R, T) counts: spikes in [start, end) at bin floor(t * 100) - round(start * 100)."""
+    out = np.zeros((len(rows), T), dtype=np.float32)
+    for r, i in enumerate(rows):
+        start, end = epochs["start"][i], epochs["end"][i]
+        t = spikes[np.searchsorted(spikes, start, "left"): np.searchsorted(spikes, end, "left")]
+        k = np.floor((t + 1e-9) * 100.0).astype(np.int64) - int(np.round(start * 100.0))
+        k = k[(k >= 0) & (k < T)]
+        out[r] = np.bincount(k, minlength=T)[:T]
+    return out
+
+
+def _normalise_units(blocks: dict) -> None:
+    """Per unit min-max over all its blocks; values below 1e-6 become 0; constant units untouched."""
+    per_unit: dict = {}
+    for (name, n), x in blocks.items():
+        lo, hi = np.nanmin(x), np.nanmax(x)
+        a, z = per_unit.get(n, (np.inf, -np.inf))
+        per_unit[n] = (min(a, lo), max(z, hi))
+    for (name, n), x in blocks.items():
+        lo, hi = per_unit[n]
+        if hi > lo:
+            x -= np.float32(lo)
+            x /= np.float32(hi - lo)
+            x[x < 1e-6] = 0.0
+
+
+def _soften(a: float) -> float:
+    return 2 + (a - 2) / 50 if a > 2 else (-2 + (a + 2) / 50 if a < -2 else a)
+
+
+def _as_list(value, name):
+    if value is None:
+        return None
+    vals = [value] if isinstance(value, str) else list(value)
+    if not vals or not all(isinstance(v, str) for v in vals):
+        raise ValueError(f"{name} must be a string or a non-empty list of strings; got {value!r}")
+    return vals
+
+
+def _select_units(path: str, areas, sites, include_unlabeled: bool) -> list[dict]:
+    import pandas as pd
+
+    df = pd.read_csv(path, dtype={"layer": str, "cellid": str, "siteid": str, "celltype": str},
+                     keep_default_na=True)
+    missing = [c for c in ("cellid", "siteid", "area") if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path}: expected columns {missing}; found {list(df.columns)}")
+    labelled = df["area"].isin(AREAS)
+    keep = labelled if not include_unlabeled else np.ones(len(df), dtype=bool)
+    if areas:
+        keep = keep & df["area"].isin(areas)
+    if sites:
+        present = set(df.loc[keep, "siteid"])
+        absent = [s for s in sites if s not in present]
+        if absent:
+            raise ValueError(f"site(s) {absent} have no unit in {path} after the area filter; "
+                             f"sites present: {', '.join(sorted(present))}")
+        keep = keep & df["siteid"].isin(sites)
+    rows = df[keep]
+    if rows.empty:
+        raise ValueError(f"no unit of {path} matches area={areas!r}, site={sites!r}")
+    return [_unit_meta(r) for r in rows.to_dict("records")]
+
+
+def _none(v):
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+
+def _bool(v):
+    v = _none(v)
+    return None if v is None else str(v).strip().lower() in ("true", "1", "1.0")
+
+
+def _unit_meta(r: dict) -> dict:
+    cid = str(r["cellid"])
+    m = _ID.match(cid)
+    depth, sw = _none(r.get("depth")), _none(r.get("sw"))
+    return {
+        "cell_id": cid, "site": str(r["siteid"]), "session": cid.split("-")[0], "area": _none(r.get("area")),
+        "layer": _none(r.get("layer")), "depth": None if depth is None else float(depth),
+        "narrow": _bool(r.get("narrow")), "celltype": _none(r.get("celltype")),
+        "sw": None if sw is None else float(sw), "goodpred": _bool(r.get("goodpred")),
+        "animal": m.group(1) if m else None, "electrode": int(m.group(2)) if m else None,
+        "unit_in_electrode": int(m.group(3)) if m else None,
+    }
+
+
+def _read_json(path: str) -> dict:
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _write_json(path: str, data: dict) -> None:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.tmp{os.getpid()}"
+        with open(tmp, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, path)
+    except OSError:  # a read-only data folder: the mapping is simply not cached
+        pass
 
 
 def download_wingert2026(dest: str | None = None, wav: bool = False) -> str:
