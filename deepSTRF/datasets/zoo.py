@@ -25,11 +25,18 @@ def _wingert(path=None, download=False, **kwargs):
     return Wingert2026Dataset(path, download=download, **kwargs)
 
 
+def _espejo(path=None, download=False, **kwargs):
+    from .audio.espejo import EspejoDataset
+
+    return EspejoDataset(path, download=download, **kwargs)
+
+
 #: name -> factory(path=None, download=False, **kwargs)
 DATASETS: dict[str, Callable[..., NeuralDataset]] = {
     "simulated": _simulated,
     "nat4": _nat4,
     "wingert2026": _wingert,
+    "espejo": _espejo,
 }
 
 _EST = {"est", "estimation", "train"}
