@@ -40,11 +40,16 @@ def summary(ds, quality: bool = True) -> str:
     lines.append(f"  payload      {ds.payload_nbytes / 2**20:.1f} MiB float32")
     if quality:
         snr = ds.compute_neuron_quality()["snr"].numpy()
-        ok = snr[np.isfinite(snr)]
-        if ok.size:
-            q = np.percentile(ok, [10, 25, 50, 75, 90])
-            lines.append(f"  SNR          {ok.size} neurons with repeats; percentiles 10/25/50/75/90: "
-                         + " / ".join(f"{v:.3g}" for v in q))
+        measured = snr[~np.isnan(snr)]
+        ok = measured[np.isfinite(measured)]
+        if measured.size:
+            line = f"  SNR          {measured.size} neurons with repeats"
+            if ok.size:
+                q = np.percentile(ok, [10, 25, 50, 75, 90])
+                line += "; percentiles 10/25/50/75/90: " + " / ".join(f"{v:.3g}" for v in q)
+            if ok.size < measured.size:
+                line += f"; {measured.size - ok.size} with identical repeats (no noise: infinite SNR)"
+            lines.append(line)
         else:
             lines.append("  SNR          no stimulus with 2+ repeats: no noise ceiling")
     return "\n".join(lines)
