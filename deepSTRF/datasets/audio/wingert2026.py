@@ -158,14 +158,8 @@ class _SessionLoader:
             raise RecordingError(f"{path}: expected resp.h5, resp.epoch.csv and stim.h5")
         names = sorted(stim.arrays)
         neurons = self.by_session[session]
-        blocks = {}
-        for n in neurons:
-            spikes = np.sort(np.asarray(resp.arrays.get(self.units[n]["cell_id"], []), dtype=np.float64))
-            for name in names:
-                rows = np.flatnonzero(resp.epochs["name"] == name)
-                if len(rows):
-                    blocks[name, n] = _raster(spikes, resp.epochs, rows, stim.arrays[name].shape[1])
-        _normalise_units(blocks)
+        blocks = _session_responses(resp, names, {n: stim.arrays[n].shape[1] for n in names},
+                                    {n: self.units[n]["cell_id"] for n in neurons})
         lo, hi, entries = np.full(32, np.inf), np.full(32, -np.inf), []
         for name in names:
             sub = "val" if name.startswith("STIM_00") else "est"
@@ -257,31 +251,46 @@ def _for_each_session(folder: str, wanted: set, load) -> list[tuple]:
     return [e for _, entries in done.values() for e in entries]
 
 
-def _raster(spikes: np.ndarray, epochs: dict, rows: np.ndarray, T: int) -> np.ndarray:
-    """(R, T) counts: spikes in [start, end) at bin floor(t * 100) - round(start * 100)."""
-    out = np.zeros((len(rows), T), dtype=np.float32)
-    for r, i in enumerate(rows):
-        start, end = epochs["start"][i], epochs["end"][i]
-        t = spikes[np.searchsorted(spikes, start, "left"): np.searchsorted(spikes, end, "left")]
-        k = np.floor((t + 1e-9) * 100.0).astype(np.int64) - int(np.round(start * 100.0))
-        k = k[(k >= 0) & (k < T)]
-        out[r] = np.bincount(k, minlength=T)[:T]
-    return out
+def _session_responses(resp, names, T_of: dict, cell_of: dict) -> dict:
+    """Normalised ``(R, T)`` blocks ``{(stim name, neuron): array}`` of one session.
 
-
-def _normalise_units(blocks: dict) -> None:
-    """Per unit min-max over all its blocks; values below 1e-6 become 0; constant units untouched."""
-    per_unit: dict = {}
-    for (name, n), x in blocks.items():
-        lo, hi = np.nanmin(x), np.nanmax(x)
-        a, z = per_unit.get(n, (np.inf, -np.inf))
-        per_unit[n] = (min(a, lo), max(z, hi))
-    for (name, n), x in blocks.items():
-        lo, hi = per_unit[n]
-        if hi > lo:
-            x -= np.float32(lo)
-            x /= np.float32(hi - lo)
-            x[x < 1e-6] = 0.0
+    Per unit, all epoch rows of the session's stimuli are binned at once:
+    a spike ``t`` with ``start <= t < end`` goes to bin ``floor(t * 100) -
+    round(start * 100)`` (the release's absolute rule), kept if inside the
+    stimulus. Then the unit's min-max over all those rows maps it to [0, 1]
+    (values below 1e-6 set to 0; a constant unit is left as it is).
+    """
+    ep = resp.epochs
+    rows = np.flatnonzero(np.isin(ep["name"], names))
+    if not len(rows):
+        return {}
+    row_names = ep["name"][rows]
+    starts, ends = ep["start"][rows], ep["end"][rows]
+    first_bin = np.round(starts * 100.0).astype(np.int64)
+    Tr = np.array([T_of[n] for n in row_names], dtype=np.int64)
+    T_max = int(Tr.max())
+    inside = np.arange(T_max)[None, :] < Tr[:, None]
+    by_name = {name: np.flatnonzero(row_names == name) for name in names}
+    blocks = {}
+    for n, cid in cell_of.items():
+        spikes = np.sort(np.asarray(resp.arrays.get(cid, []), dtype=np.float64))
+        lo = np.searchsorted(spikes, starts, "left")
+        cnt = np.searchsorted(spikes, ends, "left") - lo
+        row = np.repeat(np.arange(len(rows)), cnt)
+        pick = np.repeat(lo - np.concatenate(([0], np.cumsum(cnt)[:-1])), cnt) + np.arange(int(cnt.sum()))
+        k = np.floor((spikes[pick] + 1e-9) * 100.0).astype(np.int64) - first_bin[row]
+        ok = (k >= 0) & (k < Tr[row])
+        mat = np.bincount(row[ok] * T_max + k[ok], minlength=len(rows) * T_max).reshape(len(rows), T_max)
+        mat = mat.astype(np.float32)
+        vmin, vmax = mat[inside].min(), mat[inside].max()
+        if vmax > vmin:
+            mat -= vmin
+            mat /= np.float32(vmax - vmin)
+            mat[mat < 1e-6] = 0.0
+        for name, r in by_name.items():
+            if len(r):
+                blocks[name, n] = mat[r, : T_of[name]]
+    return blocks
 
 
 def _soften(a: float) -> float:
