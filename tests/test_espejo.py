@@ -151,3 +151,33 @@ def test_cli_info(espejo, capsys):
     assert main(["info", "espejo", "--path", str(espejo[0])]) == 0
     out = capsys.readouterr().out
     assert "S = 5" in out and "N = 4" in out and "F = 18" in out and "test: " in out and "R=3 x" in out and "neurons with repeats" in out
+
+
+def test_download_true_fetches_and_unpacks_through_the_registry(espejo, tmp_path, monkeypatch):
+    import hashlib
+    import io
+    import tarfile
+
+    import deepSTRF.download.fetch as fetch_mod
+    from httpserver import FixtureServer, Route
+
+    src = espejo[0]
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        t.add(src / "A1_natural_sounds", arcname="A1_natural_sounds")
+    body = buf.getvalue()
+    dest = tmp_path / "fresh"
+    with FixtureServer() as srv:
+        monkeypatch.setenv("DEEPSTRF_HOST_ZENODO", f"{srv.url}/zenodo")
+        monkeypatch.setattr(fetch_mod, "BACKOFF_S", 0.01)
+        srv.json("/zenodo/api/records/3445557", {"files": [
+            {"key": "A1_natural_sounds.tgz", "size": len(body), "checksum": "md5:" + hashlib.md5(body).hexdigest(),
+             "links": {"self": f"{srv.url}/zenodo/files/A1_natural_sounds.tgz"}}]})
+        srv.routes["/zenodo/files/A1_natural_sounds.tgz"] = Route(body)
+        ds = EspejoDataset(str(dest), download=True)
+        again = EspejoDataset(str(dest), download=True)  # already there: no second request
+        assert srv.routes["/zenodo/files/A1_natural_sounds.tgz"].calls == 1
+    ref = EspejoDataset(str(src))
+    assert [m["name"] for m in ds.stim_meta] == [m["name"] for m in ref.stim_meta] == \
+        [m["name"] for m in again.stim_meta]
+    assert torch.equal(ds.responses[1][0], ref.responses[1][0])
