@@ -11,6 +11,7 @@ import json
 import os
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -214,6 +215,7 @@ def _for_each_session(folder: str, wanted: set, load) -> list[tuple]:
     known = {p: cached_session(p) for p in paths}
     done: dict = {}  # session -> (archive, entries)
     dropped: dict = {}
+    to_read = []
     for p in paths:
         session = known[p]
         if session is not None:
@@ -223,22 +225,35 @@ def _for_each_session(folder: str, wanted: set, load) -> list[tuple]:
             if any(better(q, p, session) for q in rivals):
                 dropped.setdefault(session, []).append(p)
                 continue
-        rec = read_recording(p, signals=("resp", "stim"))
-        chans = rec.signal("resp").chans
-        if not chans:
-            raise RecordingError(f"{p}: resp.json lists no unit")
-        session = chans[0].split("-")[0]
-        st = os.stat(p)
-        cache[os.path.basename(p)] = {"size": st.st_size, "mtime": st.st_mtime, "session": session}
-        if session not in wanted:
-            continue
-        if session in done:
-            if not better(p, done[session][0], session):
-                dropped.setdefault(session, []).append(p)
+        to_read.append(p)
+    # the next archive is read (gunzip and HDF5 parsing, which release the GIL)
+    # while the current one is binned: loading overlaps decompression
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = {}
+
+        def prefetch(i):
+            if i < len(to_read):
+                pending[i] = pool.submit(lambda q: read_recording(q, signals=("resp", "stim")), to_read[i])
+
+        prefetch(0)
+        for i, p in enumerate(to_read):
+            prefetch(i + 1)
+            rec = pending.pop(i).result()
+            chans = rec.signal("resp").chans
+            if not chans:
+                raise RecordingError(f"{p}: resp.json lists no unit")
+            session = chans[0].split("-")[0]
+            st = os.stat(p)
+            cache[os.path.basename(p)] = {"size": st.st_size, "mtime": st.st_mtime, "session": session}
+            if session not in wanted:
                 continue
-            dropped.setdefault(session, []).append(done[session][0])
-        done[session] = (p, load(session, rec, p))
-        del rec
+            if session in done:
+                if not better(p, done[session][0], session):
+                    dropped.setdefault(session, []).append(p)
+                    continue
+                dropped.setdefault(session, []).append(done[session][0])
+            done[session] = (p, load(session, rec, p))
+            del rec
     _write_json(cache_path, cache)
     for session, paths_dropped in dropped.items():
         warnings.warn(f"Wingert2026: session {session} is in several archives; using "
