@@ -31,12 +31,26 @@ def _espejo(path=None, download=False, **kwargs):
     return EspejoDataset(path, download=download, **kwargs)
 
 
+def _aa1(path=None, download=False, **kwargs):
+    from .audio.crcns_aa1 import CRCNSAA1Dataset
+
+    return CRCNSAA1Dataset(path, download=download, **kwargs)
+
+
+def _aa2(path=None, download=False, **kwargs):
+    from .audio.crcns_aa2 import CRCNSAA2Dataset
+
+    return CRCNSAA2Dataset(path, download=download, **kwargs)
+
+
 #: name -> factory(path=None, download=False, **kwargs)
 DATASETS: dict[str, Callable[..., NeuralDataset]] = {
     "simulated": _simulated,
     "nat4": _nat4,
     "wingert2026": _wingert,
     "espejo": _espejo,
+    "crcns_aa1": _aa1,
+    "crcns_aa2": _aa2,
 }
 
 _EST = {"est", "estimation", "train"}

@@ -6,7 +6,141 @@ Source: CRCNS portal (free account), ``[AA1]`` in the registry.
 
 from __future__ import annotations
 
+import os
+
 from ...download import download_dataset
+from ...io.crcns import index_class_folder, read_spike_file
+from .._loading import dataset_root, require
+from ..builder import DatasetBuilder
+from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, cell_parts, check_choices, check_common, stimulus
+from .audio_dataset import AudioNeuralDataset
+
+AREAS = ("Field_L", "MLd")
+CLASSES = ("conspecific", "flatrip")
+
+
+class CRCNSAA1Dataset(AudioNeuralDataset):
+    """PyTorch dataset for the CRCNS-AA1 recordings.
+
+    Extracellular, spike-sorted single units of anesthetized adult male
+    zebra finches: 50 in Field L and 50 in MLd, recorded with 10 conspecific
+    songs and 20 flat ripples (mono 32-kHz wavs up to ~5 s, ~10 trials each).
+    Two cells have no conspecific data (``pipu1018_2_A``, ``pipu1018_2_B``).
+    Stimuli are mel spectrograms ``(1, n_mels, T)`` computed here (window
+    ``window_ms`` decoupled from the ``dt_ms`` hop, HTK mel, ``compression``);
+    responses are spike counts per ``dt_ms`` bin from stimulus onset.
+
+    Where we differ from the earlier loader: smoothing (``smooth=True``) is
+    the normalised 21-ms Hann window (the earlier one scaled responses ~10x);
+    spikes are binned in exact arithmetic (a spike on a bin edge goes to the
+    later bin); spectrogram frames and response bins share one time base for
+    any ``dt_ms``; empty trials are zero rows.
+
+    ``stim_meta``: ``name``, ``type``, ``sample_rate``, ``n_samples``,
+    ``duration_s``. ``nrn_meta``: ``cell_id``, ``animal_id``, ``area``,
+    ``cell_seq``, ``rig``.
+
+    Parameters
+    ----------
+    path : str, optional
+        Folder with ``Field_L_cells/``, ``MLd_cells/`` and ``all_stims/``;
+        default ``default_cache_dir('AA1')``.
+    areas : tuple of {'Field_L', 'MLd'}
+    stimuli : tuple of {'conspecific', 'flatrip'}
+    animals : 'all' or sequence of str
+    dt_ms : float, default 1
+    smooth : bool, default True
+    n_mels : int, default 32
+    compression : {'cubic', 'log1p', 'none'}
+    window_ms : float, default 10.0
+    return_waveform : bool, default False
+    audio_fs : int, default 32000
+    download : bool, default False
+        Fetch from CRCNS (free account) if missing.
+    username, password : str, optional
+        CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
+
+    References
+    ----------
+    Woolley et al. (2005). Tuning for spectro-temporal modulations as a
+    mechanism for auditory discrimination of natural sounds. Nat Neurosci.
+    """
+
+    def __init__(self, path: str | None = None, areas=("Field_L", "MLd"), stimuli=("conspecific", "flatrip"),
+                 animals="all", dt_ms=1, smooth=True, n_mels=32, compression="cubic", window_ms: float = 10.0,
+                 return_waveform: bool = False, audio_fs: int = 32000, download: bool = False,
+                 username: str | None = None, password: str | None = None):
+        areas = check_choices("areas", areas, AREAS)
+        classes = check_choices("stimuli", stimuli, CLASSES)
+        check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_fs)
+        super().__init__(path, float(dt_ms))
+        root = dataset_root(path, "AA1")
+        self.path = root
+        needed = [f"{a}_cells" for a in areas] + ["all_stims"]
+        if download and any(not os.path.isdir(os.path.join(root, p)) for p in needed):
+            download_aa1(root, username, password)
+        require(root, needed, "CRCNS-AA1", f"pass download=True (CRCNS account), or unzip crcns-aa1.zip into {root}")
+        wanted = None if animals == "all" else set([animals] if isinstance(animals, str) else animals)
+        if wanted is not None:
+            unknown = sorted(wanted - set(get_animals_ids(root)))
+            if unknown:
+                raise ValueError(f"animals {unknown} are not in {root}; animals: {', '.join(get_animals_ids(root))}")
+        cells = []  # (area, cell, {class: {wav: spike path}})
+        for area in areas:
+            folder = os.path.join(root, f"{area}_cells")
+            for cell in sorted(os.listdir(folder)):
+                if not os.path.isdir(os.path.join(folder, cell)):
+                    continue
+                if wanted is not None and cell_parts(cell)["animal_id"] not in wanted:
+                    continue
+                idx = {c: index_class_folder(os.path.join(folder, cell, c)) for c in classes
+                       if os.path.isdir(os.path.join(folder, cell, c))}
+                if idx:
+                    cells.append((area, cell, idx))
+        if not cells:
+            raise ValueError(f"CRCNS-AA1: no cell in {root} matches areas={areas}, stimuli={classes}, "
+                             f"animals={animals!r}")
+        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        for area, cell, _ in cells:
+            b.add_neuron(cell_id=cell, area=area, **cell_parts(cell))
+        for c in classes:
+            stim_dir = os.path.join(root, "all_stims", c)
+            on_disk = set(os.listdir(stim_dir)) if os.path.isdir(stim_dir) else set()
+            for _, cell, idx in cells:
+                absent = sorted(set(idx.get(c, {})) - on_disk)
+                if absent:
+                    raise FileNotFoundError(f"CRCNS-AA1: cell {cell} ({c}) points to {absent[0]}, which is not in "
+                                            f"{stim_dir}; re-extract crcns-aa1.zip")
+            for wav in sorted(on_disk):
+                heard = [n for n, (_, _, idx) in enumerate(cells) if idx.get(c, {}).get(wav)]
+                if not heard:
+                    continue  # nobody selected heard it
+                x, T, info = stimulus(os.path.join(stim_dir, wav), self.dt_ms, n_mels, window_ms, compression,
+                                      return_waveform, audio_fs)
+                s = b.add_stim(x, name=wav, type=c, **info)
+                for n in heard:
+                    b.add_response(s, n, bin_trials(read_spike_file(cells[n][2][c][wav]), self.dt_ms, T))
+        self.F = n_mels
+        self.audio_fs = audio_fs if return_waveform else None
+        self.hearing_range_hz = HEARING_RANGE_HZ
+        self.species = SPECIES
+        b.fill(self)
+        self.validate()
+        if smooth:
+            self.smooth_responses(21.0)
+
+
+def get_animals_ids(data_path: str) -> list[str]:
+    """Unique animal ids (text before the first '_') of the cell folders of
+    ``Field_L_cells/`` and ``MLd_cells/`` under ``data_path``, in first-seen order."""
+    ids: list[str] = []
+    for area in AREAS:
+        folder = os.path.join(data_path, f"{area}_cells")
+        for cell in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+            a = cell.split("_")[0]
+            if a not in ids:
+                ids.append(a)
+    return ids
 
 
 def download_aa1(dest: str | None = None, username: str | None = None, password: str | None = None) -> str:

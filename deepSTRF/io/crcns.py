@@ -1,0 +1,133 @@
+"""Readers of the Theunissen-lab CRCNS releases (AA1, AA2: text cell folders; AA4: HDF5 units).
+
+Cell folders hold pairs ``stimK`` (a wav name) / ``spikeK`` (one trial per
+line, spike times in ms re. stimulus onset, any whitespace; an empty line
+is a trial without spikes). AA4 units are HDF5 files with one group per
+protocol, stimulus and trial (spike times in s; a scalar -999 marks a
+trial without spikes). Nothing here knows about torch or datasets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+
+_PAIR = re.compile(r"^(stim|spike)(\d+)$")
+
+
+class CRCNSFormatError(ValueError):
+    """A malformed CRCNS file (names the file, and the line where it applies)."""
+
+
+def read_spike_file(path: str) -> list[np.ndarray]:
+    """Trials of a ``spikeK`` file: one float64 array of times (ms) per line, empty lines included."""
+    with open(path, "rb") as f:
+        text = f.read().decode("ascii", errors="strict")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines = lines[:-1]  # the newline ending the last trial
+    trials = []
+    for i, line in enumerate(lines, start=1):
+        try:
+            trials.append(np.array(line.split(), dtype=np.float64))
+        except ValueError:
+            bad = next(tok for tok in line.split() if not _is_number(tok))
+            raise CRCNSFormatError(f"{path}, line {i}: {bad!r} is not a spike time in ms") from None
+    return trials
+
+
+def _is_number(tok: str) -> bool:
+    try:
+        float(tok)
+        return True
+    except ValueError:
+        return False
+
+
+def read_stim_file(path: str) -> str:
+    """The wav name a ``stimK`` file points to."""
+    with open(path, "rb") as f:
+        name = f.read().decode("ascii", errors="strict").strip()
+    if not name:
+        raise CRCNSFormatError(f"{path}: empty stim file (expected a wav file name)")
+    return name
+
+
+def index_class_folder(folder: str) -> dict[str, str | None]:
+    """``wav name -> spikeK path`` (None when the ``spikeK`` is missing) of one cell/class folder.
+
+    One directory listing; ``stimK`` files are visited in string order
+    (stim1, stim10, stim2, ...) and the first pointing to a wav wins. A
+    ``spikeK`` without its ``stimK`` is an error (its stimulus is unknown).
+    """
+    pairs: dict[str, dict[str, str]] = {}
+    for f in os.listdir(folder):
+        m = _PAIR.match(f)
+        if m:
+            pairs.setdefault(m.group(2), {})[m.group(1)] = os.path.join(folder, f)
+    orphans = sorted(k for k, p in pairs.items() if "stim" not in p)
+    if orphans:
+        raise CRCNSFormatError(f"{folder}: spike{orphans[0]} has no stim{orphans[0]}: its stimulus is unknown")
+    out: dict[str, str | None] = {}
+    for key in sorted(pairs, key=lambda k: f"stim{k}"):
+        wav = read_stim_file(pairs[key]["stim"])
+        if wav not in out:
+            out[wav] = pairs[key].get("spike")
+    return out
+
+
+def read_headerless_csv(path: str) -> list[list[str]]:
+    """Rows of a comma-separated table with no header and a variable number of fields."""
+    with open(path, encoding="utf-8", errors="strict") as f:
+        return [[c.strip() for c in line.strip().split(",")] for line in f if line.strip()]
+
+
+def _text(v) -> str:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", errors="replace")
+    if isinstance(v, np.ndarray) and v.shape == ():
+        return _text(v.item())
+    return str(v)
+
+
+def read_aa4_unit(path: str) -> dict:
+    """An AA4 unit: root attributes and ``stimuli`` = list of dicts (``protocol``,
+    ``number``, ``md5``, ``type``, ``class``, ``duration_s``, ``trials``: list of
+    spike-time arrays in s, -999 empty trials as empty arrays), in file order
+    (protocols and stimulus groups sorted by name, trials by name)."""
+    import h5py
+
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise CRCNSFormatError(f"{path}: cannot read as HDF5 ({err})") from None
+    with f:
+        attrs = {k: f.attrs[k] for k in f.attrs}
+        if "sortType" not in attrs:
+            raise CRCNSFormatError(f"{path}: no 'sortType' attribute; not an AA4 unit file")
+        stimuli = []
+        for proto in sorted(f.keys()):
+            if proto in ("class_info", "extra_info") or not isinstance(f[proto], h5py.Group):
+                continue
+            for number in sorted(f[proto].keys()):
+                g = f[proto][number]
+                if not isinstance(g, h5py.Group):
+                    continue
+                missing = [a for a in ("stim_md5", "stim_type") if a not in g.attrs]
+                if missing:
+                    raise CRCNSFormatError(f"{path}: stimulus group /{proto}/{number} lacks attribute(s) {missing}")
+                trials = []
+                for t in sorted(g.keys()):
+                    if not isinstance(g[t], h5py.Group) or "spike_times" not in g[t]:
+                        raise CRCNSFormatError(f"{path}: trial /{proto}/{number}/{t} has no 'spike_times'")
+                    st = np.atleast_1d(np.asarray(g[t]["spike_times"][()], dtype=np.float64))
+                    trials.append(st[st != -999] if st.size == 1 else st)
+                stimuli.append({
+                    "protocol": proto, "number": number, "md5": _text(g.attrs["stim_md5"]).lower(),
+                    "type": _text(g.attrs["stim_type"]), "class": _text(g.attrs.get("stim_class", "")),
+                    "duration_s": float(g.attrs.get("stim_duration", np.nan)), "trials": trials,
+                })
+    return {"attrs": {k: (_text(v) if isinstance(v, (bytes, np.bytes_)) else v) for k, v in attrs.items()},
+            "stimuli": stimuli}
