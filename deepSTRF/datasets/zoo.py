@@ -43,6 +43,12 @@ def _aa2(path=None, download=False, **kwargs):
     return CRCNSAA2Dataset(path, download=download, **kwargs)
 
 
+def _aa4(path=None, download=False, **kwargs):
+    from .audio.crcns_aa4 import CRCNSAA4Dataset
+
+    return CRCNSAA4Dataset(path, download=download, **kwargs)
+
+
 #: name -> factory(path=None, download=False, **kwargs)
 DATASETS: dict[str, Callable[..., NeuralDataset]] = {
     "simulated": _simulated,
@@ -51,6 +57,7 @@ DATASETS: dict[str, Callable[..., NeuralDataset]] = {
     "espejo": _espejo,
     "crcns_aa1": _aa1,
     "crcns_aa2": _aa2,
+    "crcns_aa4": _aa4,
 }
 
 _EST = {"est", "estimation", "train"}

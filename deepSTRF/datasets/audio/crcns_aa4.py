@@ -6,11 +6,149 @@ Source: CRCNS portal (free account), one tarball per animal (``[AA4]``).
 
 from __future__ import annotations
 
+import glob
+import os
+import re
+import warnings
 from collections.abc import Sequence
 
+import numpy as np
+
 from ...download import download_dataset
+from ...io.crcns import read_aa4_unit
+from .._loading import dataset_root, require
+from ..builder import DatasetBuilder
+from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, check_choices, check_common, stimulus
+from .audio_dataset import AudioNeuralDataset
 
 AA4_ANIMAL_IDS = ("BlaBro09xxF", "GreBlu9508M", "LblBlu2028M", "WhiBlu5396M", "WhiWhi4522M", "YelBlu6903F")
+TYPES = ("song", "call", "mlnoise")
+_SUBSORT = re.compile(r"_ss(\d+)$")
+
+
+class CRCNSAA4Dataset(AudioNeuralDataset):
+    """PyTorch dataset for the CRCNS-AA4 recordings.
+
+    1401 extracellular single and multi units of six anesthetized adult
+    zebra finches (4 males, 2 females) in Field L, CLM, CMM and NCM (no
+    per-unit area is published: array depths are the only anatomical proxy),
+    recorded with the species' whole vocal repertoire: songs, calls of ~10
+    types and modulation-limited ripple noise (~170 sounds, up to ~3 s,
+    ~10 trials each, wavs at 24 414 Hz). A sound is identified across birds
+    by the MD5 of its wav (``stim_meta['name']``), so units of different
+    birds share it. Stimuli are mel spectrograms; responses are spike counts
+    per ``dt_ms`` bin from stimulus onset.
+
+    Where we differ from the earlier loader: a trial without spikes
+    (including the -999 empty-trial marker, and trials with only
+    pre-stimulus spikes) is a zero row, not dropped; a (unit, sound) pair
+    whose trials are all silent is a zero response, not a missing-data
+    sentinel, and a unit that never fired is still a neuron. The audio is
+    resampled from 24 414 Hz to a rate with a whole number of samples per
+    bin (24 000 Hz at 1 ms) before the spectrogram, so frames and response
+    bins share one exact time base (the earlier frames were 0.983 ms apart).
+    Smoothing is the normalised 21-ms Hann window.
+
+    ``stim_meta``: ``name`` (MD5), ``type``, ``class``, ``duration_s``.
+    ``nrn_meta``: ``cell_id``, ``animal_id``, ``sex``, ``site``,
+    ``electrode``, ``ldepth``, ``rdepth``, ``sort_type``, ``sort_id``,
+    ``subsort_id``.
+
+    Parameters
+    ----------
+    path : str, optional
+        Folder with one sub-folder per animal; default ``default_cache_dir('AA4')``.
+    animals : 'all' or sequence of str
+        A subset of ``AA4_ANIMAL_IDS``.
+    stimuli : sequence of {'song', 'call', 'mlnoise'}
+    dt_ms, smooth, n_mels, compression, window_ms, return_waveform, download,
+    username, password
+        As :class:`~deepSTRF.datasets.audio.CRCNSAA1Dataset`.
+    audio_fs : int, default 24000
+        Waveform-mode rate (the wavs are resampled from 24 414 Hz).
+
+    References
+    ----------
+    Elie & Theunissen (2015). Meaning in the avian auditory cortex: neural
+    representation of communication calls. Eur J Neurosci.
+    Elie & Theunissen (2019). Invariant neural responses for sensory
+    categories revealed by the time-varying information for communication
+    calls. PLoS Comput Biol.
+    """
+
+    def __init__(self, path: str | None = None, animals="all", stimuli=("song", "call", "mlnoise"), dt_ms=1.0,
+                 smooth=True, n_mels=32, compression="cubic", window_ms: float = 10.0, return_waveform: bool = False,
+                 audio_fs: int = 24000, download: bool = False, username: str | None = None,
+                 password: str | None = None):
+        animals = list(AA4_ANIMAL_IDS) if animals == "all" else check_choices("animals", animals, AA4_ANIMAL_IDS)
+        types = check_choices("stimuli", stimuli, TYPES)
+        check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_fs)
+        super().__init__(path, float(dt_ms))
+        root = dataset_root(path, "AA4")
+        self.path = root
+        if download and any(not os.path.isdir(os.path.join(root, a)) for a in animals):
+            download_aa4(root, animals, username, password)
+        require(root, animals, "CRCNS-AA4", f"pass download=True (CRCNS account), or untar the animals' archives "
+                f"into {root} (download_aa4 fetches only the animals you name)")
+        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        registry: dict[str, tuple[int, int]] = {}  # md5 -> (stim index, T)
+        missing_wavs = []
+        for animal in animals:
+            for unit_path in sorted(glob.glob(os.path.join(root, animal, "*.h5"))):
+                unit = read_aa4_unit(unit_path)
+                sort_type = str(unit["attrs"].get("sortType", "")).strip()
+                if sort_type in ("tdt", "noise"):
+                    continue
+                responses: dict[str, np.ndarray] = {}
+                for st in unit["stimuli"]:
+                    if st["type"] not in types:
+                        continue
+                    if st["md5"] not in registry:
+                        wav = os.path.join(root, animal, "wavfiles", f"stim{st['number']}.wav")
+                        if not os.path.isfile(wav):
+                            missing_wavs.append(wav)
+                            continue
+                        x, T, _ = stimulus(wav, self.dt_ms, n_mels, window_ms, compression, return_waveform,
+                                           audio_fs)
+                        s = b.add_stim(x, name=st["md5"], type=st["type"], **{"class": st["class"]},
+                                       duration_s=st["duration_s"])
+                        registry[st["md5"]] = (s, T)
+                    s, T = registry[st["md5"]]
+                    responses[st["md5"]] = bin_trials(st["trials"], self.dt_ms, T, unit="s")  # later group wins
+                if not responses:
+                    continue  # no stimulus of the selected types: no data
+                n = b.add_neuron(**_unit_meta(unit_path, animal, unit["attrs"], sort_type))
+                for md5, counts in responses.items():
+                    b.add_response(registry[md5][0], n, counts)
+        if missing_wavs:
+            warnings.warn(f"CRCNS-AA4: {len(missing_wavs)} stimulus wav(s) missing (e.g. {missing_wavs[0]}); their "
+                          "responses are skipped unless another animal provides the same sound", stacklevel=2)
+        if b.n_neurons == 0:
+            raise ValueError(f"CRCNS-AA4: no unit of {animals} in {root} has stimuli of types {types}")
+        self.F = n_mels
+        self.audio_fs = audio_fs if return_waveform else None
+        self.hearing_range_hz = HEARING_RANGE_HZ
+        self.species = SPECIES
+        b.fill(self)
+        self.validate()
+        if smooth:
+            self.smooth_responses(21.0)
+
+
+def _unit_meta(path: str, animal: str, attrs: dict, sort_type: str) -> dict:
+    stem = os.path.splitext(os.path.basename(path))[0]
+    sub = _SUBSORT.search(stem)
+
+    def num(key, cast, default):
+        v = attrs.get(key)
+        return default if v is None else cast(np.asarray(v).item())
+
+    return {
+        "cell_id": stem, "animal_id": animal, "sex": animal[-1], "site": str(attrs.get("site", "")),
+        "electrode": num("electrode", int, 0), "ldepth": num("ldepth", float, float("nan")),
+        "rdepth": num("rdepth", float, float("nan")), "sort_type": "single" if sort_type == "singl" else sort_type,
+        "sort_id": num("sortid", int, 0), "subsort_id": int(sub.group(1)) if sub else None,
+    }
 
 
 def download_aa4(dest: str | None = None, animals: Sequence[str] = AA4_ANIMAL_IDS, username: str | None = None,
