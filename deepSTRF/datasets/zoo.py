@@ -49,6 +49,12 @@ def _aa4(path=None, download=False, **kwargs):
     return CRCNSAA4Dataset(path, download=download, **kwargs)
 
 
+def _ns1(path=None, download=False, **kwargs):
+    from .audio.ns1 import NS1Dataset
+
+    return NS1Dataset(path, download=download, **kwargs)
+
+
 #: name -> factory(path=None, download=False, **kwargs)
 DATASETS: dict[str, Callable[..., NeuralDataset]] = {
     "simulated": _simulated,
@@ -58,10 +64,11 @@ DATASETS: dict[str, Callable[..., NeuralDataset]] = {
     "crcns_aa1": _aa1,
     "crcns_aa2": _aa2,
     "crcns_aa4": _aa4,
+    "ns1": _ns1,
 }
 
-_EST = {"est", "estimation", "train"}
-_TEST = {"val", "test", "validation"}
+_EST = {"est", "estimation", "train", "validation"}  # 'validation' (NS1) is held out of the fit, not the test
+_TEST = {"val", "test"}  # 'val' (NAT4, Wingert) is the repeated test set
 
 
 def load_dataset(name: str, path=None, download: bool = False, **kwargs) -> NeuralDataset:

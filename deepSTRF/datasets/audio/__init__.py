@@ -10,13 +10,13 @@ from .downer2025 import download_downer2025
 from .espejo import EspejoDataset, download_espejo, download_espejo_nat_waveforms
 from .le_2025 import download_le2025
 from .nat4 import NAT4Dataset, download_nat4
-from .ns1 import download_ns1
+from .ns1 import NS1Dataset, download_ns1
 from .simulated import SimulatedDataset
 from .wingert2026 import Wingert2026Dataset, download_wingert2026
 
 __all__ = [
     "AudioNeuralDataset", "SimulatedDataset", "NAT4Dataset", "Wingert2026Dataset", "EspejoDataset",
-    "CRCNSAA1Dataset", "CRCNSAA2Dataset", "CRCNSAA4Dataset", "AA4_ANIMAL_IDS",
+    "CRCNSAA1Dataset", "CRCNSAA2Dataset", "CRCNSAA4Dataset", "NS1Dataset", "AA4_ANIMAL_IDS",
     "download_ns1", "download_nat4", "download_aa1", "download_aa2", "download_aa4", "download_ac1",
     "download_espejo", "download_espejo_nat_waveforms", "download_alice_eeg", "download_downer2025",
     "download_wingert2026", "download_le2025",

@@ -1,0 +1,3 @@
+"""The name the reference also lists for the NS1 module (``deepSTRF.datasets.audio.ns1``)."""
+
+from .ns1 import NS1Dataset, RAHMAN2020_TEST, SPLIT, download_ns1, rahman2020_split  # noqa: F401
