@@ -2,69 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 
 from .neural_dataset import NeuralDataset
 
 
-def _simulated(path=None, download=False, **kwargs):
-    from .audio.simulated import SimulatedDataset
-
-    return SimulatedDataset(**kwargs)
-
-
-def _nat4(path=None, download=False, **kwargs):
-    from .audio.nat4 import NAT4Dataset
-
-    return NAT4Dataset(path, download=download, **kwargs)
-
-
-def _wingert(path=None, download=False, **kwargs):
-    from .audio.wingert2026 import Wingert2026Dataset
-
-    return Wingert2026Dataset(path, download=download, **kwargs)
-
-
-def _espejo(path=None, download=False, **kwargs):
-    from .audio.espejo import EspejoDataset
-
-    return EspejoDataset(path, download=download, **kwargs)
-
-
-def _aa1(path=None, download=False, **kwargs):
-    from .audio.crcns_aa1 import CRCNSAA1Dataset
-
-    return CRCNSAA1Dataset(path, download=download, **kwargs)
-
-
-def _aa2(path=None, download=False, **kwargs):
-    from .audio.crcns_aa2 import CRCNSAA2Dataset
-
-    return CRCNSAA2Dataset(path, download=download, **kwargs)
-
-
-def _aa4(path=None, download=False, **kwargs):
-    from .audio.crcns_aa4 import CRCNSAA4Dataset
-
-    return CRCNSAA4Dataset(path, download=download, **kwargs)
-
-
-def _ns1(path=None, download=False, **kwargs):
-    from .audio.ns1 import NS1Dataset
-
-    return NS1Dataset(path, download=download, **kwargs)
-
-
-#: name -> factory(path=None, download=False, **kwargs)
-DATASETS: dict[str, Callable[..., NeuralDataset]] = {
-    "simulated": _simulated,
-    "nat4": _nat4,
-    "wingert2026": _wingert,
-    "espejo": _espejo,
-    "crcns_aa1": _aa1,
-    "crcns_aa2": _aa2,
-    "crcns_aa4": _aa4,
-    "ns1": _ns1,
+#: name -> "module:class" of every dataset the command knows (imported on use)
+DATASETS: dict[str, str] = {
+    "simulated": "simulated:SimulatedDataset",
+    "ns1": "ns1:NS1Dataset",
+    "nat4": "nat4:NAT4Dataset",
+    "wingert2026": "wingert2026:Wingert2026Dataset",
+    "espejo": "espejo:EspejoDataset",
+    "crcns_aa1": "crcns_aa1:CRCNSAA1Dataset",
+    "crcns_aa2": "crcns_aa2:CRCNSAA2Dataset",
+    "crcns_aa4": "crcns_aa4:CRCNSAA4Dataset",
 }
 
 _EST = {"est", "estimation", "train", "validation"}  # 'validation' (NS1) is held out of the fit, not the test
@@ -76,7 +28,11 @@ def load_dataset(name: str, path=None, download: bool = False, **kwargs) -> Neur
     key = name.lower()
     if key not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; available: {', '.join(sorted(DATASETS))}")
-    return DATASETS[key](path=path, download=download, **kwargs)
+    module, cls = DATASETS[key].split(":")
+    dataset_class = getattr(importlib.import_module(f"deepSTRF.datasets.audio.{module}"), cls)
+    if key == "simulated":  # generated data: no files, nothing to download
+        return dataset_class(**kwargs)
+    return dataset_class(path, download=download, **kwargs)
 
 
 def standard_split(ds: NeuralDataset) -> tuple[list[int], list[int]]:

@@ -76,6 +76,17 @@ class AudioNeuralDataset(NeuralDataset):
             )
         return shape[1] // hop
 
+    def _finish(self, builder, F: int, audio_fs: int | None, hearing_range_hz=None, smooth: bool = False) -> None:
+        """End of a loader's ``__init__``: set the attributes, take the builder's
+        data, validate, and smooth if asked (21-ms normalised Hann window)."""
+        self.F = F
+        self.audio_fs = audio_fs
+        self.hearing_range_hz = hearing_range_hz
+        builder.fill(self)
+        self.validate()
+        if smooth:
+            self.smooth_responses(21.0)
+
     def _check_attributes(self) -> None:
         check_positive("F", self.F, integer=True)
         if self.audio_fs is not None:

@@ -120,14 +120,8 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
                 s = b.add_stim(x, name=wav, type=c, **info)
                 for n in heard:
                     b.add_response(s, n, bin_trials(read_spike_file(cells[n][2][c][wav]), self.dt_ms, T))
-        self.F = n_mels
-        self.audio_fs = audio_fs if return_waveform else None
-        self.hearing_range_hz = HEARING_RANGE_HZ
         self.species = SPECIES
-        b.fill(self)
-        self.validate()
-        if smooth:
-            self.smooth_responses(21.0)
+        self._finish(b, n_mels, audio_fs if return_waveform else None, HEARING_RANGE_HZ, smooth)
 
 
 def get_animals_ids(data_path: str) -> list[str]:

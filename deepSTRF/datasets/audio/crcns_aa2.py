@@ -116,14 +116,8 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
                     spikes = idx.get(c, {}).get(wav)
                     if spikes:
                         b.add_response(s, n, bin_trials(read_spike_file(spikes), self.dt_ms, T))
-        self.F = n_mels
-        self.audio_fs = audio_fs if return_waveform else None
-        self.hearing_range_hz = HEARING_RANGE_HZ
         self.species = SPECIES
-        b.fill(self)
-        self.validate()
-        if smooth:
-            self.smooth_responses(21.0)
+        self._finish(b, n_mels, audio_fs if return_waveform else None, HEARING_RANGE_HZ, smooth)
 
 
 def _discover(cells, c: str) -> list[str]:

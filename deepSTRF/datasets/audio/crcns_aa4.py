@@ -125,14 +125,8 @@ class CRCNSAA4Dataset(AudioNeuralDataset):
                           "responses are skipped unless another animal provides the same sound", stacklevel=2)
         if b.n_neurons == 0:
             raise ValueError(f"CRCNS-AA4: no unit of {animals} in {root} has stimuli of types {types}")
-        self.F = n_mels
-        self.audio_fs = audio_fs if return_waveform else None
-        self.hearing_range_hz = HEARING_RANGE_HZ
         self.species = SPECIES
-        b.fill(self)
-        self.validate()
-        if smooth:
-            self.smooth_responses(21.0)
+        self._finish(b, n_mels, audio_fs if return_waveform else None, HEARING_RANGE_HZ, smooth)
 
 
 def _unit_meta(path: str, animal: str, attrs: dict, sort_type: str) -> dict:

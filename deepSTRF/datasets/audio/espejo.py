@@ -137,13 +137,7 @@ class EspejoDataset(AudioNeuralDataset):
                         rows.setdefault(u, []).append(_unit_rows(site, u, name, T))
             for u, parts in rows.items():
                 b.add_response(s, index[u], np.concatenate(parts, axis=0))
-        self.F = F
-        self.audio_fs = audio_fs if return_waveform else None
-        self.hearing_range_hz = (200.0, 40000.0)
-        b.fill(self)
-        self.validate()
-        if smooth:
-            self.smooth_responses(21.0)
+        self._finish(b, F, audio_fs if return_waveform else None, (200.0, 40000.0), smooth)
 
 
 def _read_site(path: str, stimfmt: str) -> dict:

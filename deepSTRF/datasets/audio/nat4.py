@@ -146,13 +146,7 @@ class NAT4Dataset(AudioNeuralDataset):
                 b.add_response(s, int(n), block[:, n][None])
         if subset != "est":
             self._add_val(b, root, area, cells, names, val, T)
-        self.F = 18
-        self.audio_fs = audio_fs if return_waveform else None
-        self.hearing_range_hz = (200.0, 40000.0)
-        b.fill(self)
-        self.validate()
-        if smooth:
-            self.smooth_responses(21.0)
+        self._finish(b, 18, audio_fs if return_waveform else None, (200.0, 40000.0), smooth)
 
     @staticmethod
     def _add_val(b, root, area, cells, names, val, T):

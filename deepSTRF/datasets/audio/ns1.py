@@ -124,13 +124,7 @@ class NS1Dataset(AudioNeuralDataset):
             for s, trials in enumerate(read_spike_sets(spike_path, N_STIMS)):
                 trials = [t[t < WINDOW_MS] for t in trials]
                 b.add_response(s, n, bin_trials(trials, dt_ms, T))
-        self.F = spec.shape[1]
-        self.audio_fs = audio_fs if return_waveform else None
-        self.hearing_range_hz = (200.0, 40000.0)
-        b.fill(self)
-        self.validate()
-        if smooth:
-            self.smooth_responses(21.0)
+        self._finish(b, spec.shape[1], audio_fs if return_waveform else None, (200.0, 40000.0), smooth)
 
 
 def _spike_file(root: str, rel: str) -> str | None:
