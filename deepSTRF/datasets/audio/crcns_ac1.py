@@ -6,7 +6,167 @@ Source: CRCNS portal (free account), three zips (``[CRCNS_AC1]``).
 
 from __future__ import annotations
 
-from ...download import download_dataset
+import os
+import warnings
+import zipfile
+
+import numpy as np
+
+from ..._checks import check_positive, exact_hop
+from ...download import download_dataset, safe_extract
+from ...dsp.resample import grid_lock, resample
+from ...dsp.spectrogram import goertzel_spectrogram
+from .._loading import dataset_root
+from ..builder import DatasetBuilder
+from . import asari, wehr
+from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating, clean  # noqa: F401
+from ._crcns import check_choices
+from .audio_dataset import AudioNeuralDataset
+
+SUBTREES = (("crcns-ac1.zip", "crcns-ac1", "crcns-ac1/wehr/Summary.mat"),
+            ("crcns-ac1-asari-results-1.zip", "crcns-ac1-asari-results-1", "crcns-ac1-asari-results-1/asari-results-1"),
+            ("crcns-ac1-asari-results-2.zip", "crcns-ac1-asari-results-2", "crcns-ac1-asari-results-2/asari-results-2"))
+
+
+class CRCNSAC1Dataset(AudioNeuralDataset):
+    """Unified loader for the Wehr + Asari subsets of CRCNS-AC1.
+
+    Anaesthetised rat: Wehr, A1 whole-cell membrane potential at 4 kHz
+    (natural-sound fragments of 7.5-15 s, action potentials blocked);
+    Asari, A1 whole-cell and MGB cell-attached recordings at 10 kHz of
+    sequences of five spliced natural-sound segments (97 656 Hz). The signal
+    follows each cell's recording mode (``nrn_meta['signal_type']``):
+    ``'subthresh'`` = detrended Vm in mV (signed; pair with MSE) for
+    whole-cell cells, ``'spikes'`` = a smoothed spike count per bin
+    (non-negative; pair with Poisson) for cell-attached cells;
+    ``self.signal_type`` is the common type or ``'mixed'`` (with a warning).
+    Every repeat is MedGauss-detrended and gated (:class:`RepeatGating`);
+    ``self.rejections`` counts the reasons. Stimuli heard by several cells
+    are stored once. Spectrogram: single-frequency DFTs at log-spaced
+    centres (``fmin`` to ``fmax``, ``bins_per_octave``; F = 53 by default),
+    frame k at exactly ``k * dt_ms``, dB.
+
+    Where we differ from the earlier loader: the repeat-consistency test
+    compares each repeat with the others that passed the artefact tests
+    only (one artefact cannot reject good repeats); cell-attached events
+    are upward threshold crossings (one per spike, not every sample above
+    threshold), on a trace detrended once, counted per bin and smoothed with
+    the normalised 21-ms Hann window; spectrogram bands above a stimulus's
+    Nyquist frequency hold the floor value instead of aliased energy.
+
+    Parameters
+    ----------
+    path : str, optional
+        Folder with the three zips or their extracted folders; default
+        ``default_cache_dir('CRCNS_AC1')``. Zips are extracted on first load.
+    experimenter : str or iterable of {'wehr', 'asari'}
+    sites : str or iterable of {'A1', 'MGB'}
+    dt_ms : float, default 5.0
+    fmin, fmax : float, default 100, 45000 (Hz)
+    bins_per_octave : int, default 6
+    window_ms : float, optional
+        DFT window, default ``2 * dt_ms``.
+    detrend_med_ms, detrend_gauss_ms : float, default 100, 10
+    gating : RepeatGating, optional
+    return_waveform : bool, default False
+    audio_fs : int, default 96000
+    download : bool, default False
+    username, password : str, optional
+        CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
+
+    References
+    ----------
+    Machens, Wehr & Zador (2004). J Neurosci 24:1089. Asari & Zador (2009).
+    J Neurophysiol 102:2638. Rançon, Masquelier & Cottereau (2025). Commun
+    Biol 8:1456.
+    """
+
+    def __init__(self, path: str | None = None, experimenter=("wehr", "asari"), sites=("A1", "MGB"),
+                 dt_ms: float = 5.0, fmin: float = 100.0, fmax: float = 45000.0, bins_per_octave: int = 6,
+                 window_ms: float | None = None, detrend_med_ms: float = 100.0, detrend_gauss_ms: float = 10.0,
+                 gating: RepeatGating | None = None, return_waveform: bool = False, audio_fs: int = 96000,
+                 download: bool = False, username: str | None = None, password: str | None = None):
+        experimenters = check_choices("experimenter", experimenter, ("wehr", "asari"))
+        site_list = check_choices("sites", sites, ("A1", "MGB"))
+        check_positive("dt_ms", dt_ms)
+        check_positive("bins_per_octave", bins_per_octave, integer=True)
+        if not 0 < fmin < fmax:
+            raise ValueError(f"need 0 < fmin < fmax (Hz); got fmin={fmin!r}, fmax={fmax!r}")
+        if return_waveform:
+            check_positive("audio_fs", audio_fs, integer=True)
+            exact_hop(audio_fs, dt_ms)
+        gating = gating or RepeatGating()
+        super().__init__(path, float(dt_ms))
+        root = dataset_root(path, "CRCNS_AC1")
+        self.path = root
+        _ensure_extracted(root, download, username, password)
+        cells = []
+        if "wehr" in experimenters and "A1" in site_list:
+            cells += [(wehr, c) for c in wehr.cells(root)]
+        if "asari" in experimenters:
+            cells += [(asari, c) for c in asari.cells(root, site_list)]
+        self.rejections: dict = {}
+        kept, registry = [], {}  # registry: key -> {'entry', 'module', 'T_resp'}
+        for module, cell in cells:
+            responses = {}
+            for key, entry in cell["stimuli"].items():
+                r = clean(entry["repeats"], cell["rate"], cell["meta"]["signal_type"], self.dt_ms, detrend_med_ms,
+                          detrend_gauss_ms, gating, self.rejections)
+                if r is None:
+                    continue
+                responses[key] = r
+                reg = registry.setdefault(key, {"entry": entry, "module": module, "T_resp": r.shape[1]})
+                reg["T_resp"] = min(reg["T_resp"], r.shape[1])
+            if responses:
+                kept.append((cell, responses))
+        if not kept:
+            raise ValueError(f"CRCNS-AC1: no cell with a usable natural-sound response for experimenter="
+                             f"{experimenters}, sites={site_list} in {root}")
+        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        for cell, _ in kept:
+            b.add_neuron(**cell["meta"])
+        index = {}
+        for key, reg in registry.items():
+            x, rate = reg["module"].waveform(reg["entry"], root)
+            step = self.dt_ms * rate / 1000.0
+            candidates = [int(np.round(reg["entry"]["duration_ms"] / self.dt_ms)), int(np.ceil(len(x) / step - 1e-9)),
+                          reg["T_resp"]]
+            T = min(c for c in candidates if c > 0)
+            if return_waveform:
+                y = x if rate == audio_fs else resample(x, rate, audio_fs)
+                arr = grid_lock(y, T, exact_hop(audio_fs, self.dt_ms)).astype(np.float32)[None]
+            else:
+                arr = goertzel_spectrogram(x, rate, self.dt_ms, fmin, fmax, bins_per_octave, window_ms, T)[None]
+            index[key] = (b.add_stim(arr, **reg["entry"]["meta"]), T)
+        for n, (cell, responses) in enumerate(kept):
+            for key, r in responses.items():
+                s, T = index[key]
+                b.add_response(s, n, r[:, :T])
+        types = sorted({c["meta"]["signal_type"] for c, _ in kept})
+        self.signal_type = types[0] if len(types) == 1 else "mixed"
+        if self.signal_type == "mixed":
+            warnings.warn("CRCNS-AC1: whole-cell (mV) and cell-attached (spike) neurons are loaded together; "
+                          "select by nrn_meta['signal_type'] before training one model", RuntimeWarning, stacklevel=2)
+        self.species = "rat"
+        n_bands = goertzel_spectrogram(np.zeros(8), 1000.0, 1.0, fmin, fmax, bins_per_octave).shape[0]
+        self._finish(b, n_bands, audio_fs if return_waveform else None, (250.0, 76000.0))
+
+
+def _ensure_extracted(root: str, download: bool, username, password) -> None:
+    """Each subtree, or its zip (extracted now), or with ``download=True`` the zips from CRCNS."""
+    missing = [(z, d, done) for z, d, done in SUBTREES if not os.path.exists(os.path.join(root, done))]
+    if missing and download and any(not os.path.exists(os.path.join(root, z)) for z, _, _ in missing):
+        download_ac1(root, username=username, password=password)
+    absent = [f"neither {os.path.join(root, done)} nor {os.path.join(root, z)} exists"
+              for z, _, done in missing if not os.path.exists(os.path.join(root, z))]
+    if absent:
+        raise FileNotFoundError("CRCNS-AC1: " + "; ".join(absent) + "; pass download=True (CRCNS account) or place "
+                                "the three zips in the folder (all three are needed whatever the subset)")
+    for z, d, done in missing:
+        archive = os.path.join(root, z)
+        with zipfile.ZipFile(archive) as zf:
+            tops = {n.split("/")[0] for n in zf.namelist() if n.strip("/")}
+        safe_extract(archive, os.path.join(root, d), strip=1 if tops == {d} else 0)
 
 
 def download_ac1(dest: str | None = None, *, username: str | None = None, password: str | None = None) -> str:

@@ -1,0 +1,93 @@
+"""Readers of CRCNS-AC1 (Wehr and Asari) MATLAB v5 files."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+NATURAL_TYPES = {"naturalsound", "nauralsound", "natural", "natural sound"}
+_SEQ = re.compile(r"^\s*sequence\s*\d*\s*:\s*([\d\s]+)$", re.IGNORECASE)
+
+
+class AC1FormatError(ValueError):
+    """A malformed CRCNS-AC1 file (names the file and what was expected)."""
+
+
+def _load(path: str) -> dict:
+    import scipy.io
+
+    try:
+        return scipy.io.loadmat(path, squeeze_me=True, struct_as_record=False)
+    except (ValueError, OSError, NotImplementedError) as err:
+        raise AC1FormatError(f"{path}: cannot read as a MATLAB v5 file ({err})") from None
+
+
+def _field(obj, name, path, what):
+    if not hasattr(obj, name):
+        raise AC1FormatError(f"{path}: {what} has no field '{name}'")
+    return getattr(obj, name)
+
+
+def read_trial_file(path: str) -> dict:
+    """A recording / trial file.
+
+    Returns ``trace`` (float64 mV = int16 samples x ``scale``), ``sf`` (Hz),
+    ``triggers`` (list of dicts: ``type`` lower-cased, ``onset`` 0-based
+    sample, ``description``, ``duration_ms``) and, for Asari files,
+    ``stimulus_files`` (the ``param.stimulus`` table) and ``site`` /
+    ``recording_type`` (from ``param.recording``, else None).
+    """
+    mat = _load(path)
+    if "response" not in mat:
+        raise AC1FormatError(f"{path}: no 'response' struct (expected trace, scale, sf)")
+    resp = mat["response"]
+    scale = _field(resp, "scale", path, "response")
+    scale = np.asarray(scale, dtype=np.float64)
+    if scale.size != 1 or not np.isfinite(scale).all():
+        raise AC1FormatError(f"{path}: response.scale must be one number (mV per count); got {scale!r}")
+    trace = np.asarray(_field(resp, "trace", path, "response"), dtype=np.float64).ravel() * float(scale)
+    sf = float(np.asarray(_field(resp, "sf", path, "response")))
+    triggers = []
+    for trig in np.atleast_1d(mat.get("triggers", [])):
+        param = getattr(trig, "param", None)
+        triggers.append({
+            "type": str(getattr(trig, "type", "")).strip().lower(),
+            "onset": int(np.asarray(getattr(trig, "time", 1))) - 1,
+            "description": str(getattr(param, "description", "")) if param is not None else "",
+            "duration_ms": float(np.asarray(getattr(param, "duration", np.nan))) if param is not None else np.nan,
+        })
+    out = {"trace": trace, "sf": sf, "triggers": triggers, "stimulus_files": None, "site": None,
+           "recording_type": None}
+    param = mat.get("param")
+    if param is not None and hasattr(param, "stimulus"):
+        out["stimulus_files"] = [str(s.file) for s in np.atleast_1d(param.stimulus)]
+        rec = getattr(param, "recording", None)
+        if rec is not None:
+            out["site"] = str(getattr(rec, "site", ""))
+            out["recording_type"] = str(getattr(rec, "type", ""))
+    return out
+
+
+def read_stimulus_file(path: str) -> dict:
+    """A stimulus file: ``samples`` (float64; Wehr ``samples`` / Asari ``sample``),
+    ``sf`` (Hz) and ``description`` (Wehr)."""
+    mat = _load(path)
+    if "stimulus" not in mat:
+        raise AC1FormatError(f"{path}: no 'stimulus' struct")
+    st = mat["stimulus"]
+    samples = getattr(st, "samples", None)
+    if samples is None:
+        samples = getattr(st, "sample", None)
+    if samples is None:
+        raise AC1FormatError(f"{path}: stimulus has neither 'samples' nor 'sample'")
+    param = _field(st, "param", path, "stimulus")
+    return {"samples": np.asarray(samples, dtype=np.float64).ravel(),
+            "sf": float(np.asarray(_field(param, "sf", path, "stimulus.param"))),
+            "description": str(getattr(param, "description", ""))}
+
+
+def parse_sequence(description: str) -> tuple[int, ...] | None:
+    """``'Sequence 1: 2  1 3'`` -> ``(2, 1, 3)`` (1-based positions), else None."""
+    m = _SEQ.match(description)
+    return tuple(int(v) for v in m.group(1).split()) if m else None
