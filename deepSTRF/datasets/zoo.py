@@ -19,6 +19,7 @@ DATASETS: dict[str, str] = {
     "crcns_aa4": "crcns_aa4:CRCNSAA4Dataset",
     "crcns_ac1": "crcns_ac1:CRCNSAC1Dataset",
     "le2025": "le_2025:Le2025Dataset",
+    "alice_eeg": "alice_eeg:AliceEEGDataset",
 }
 
 _EST = {"est", "estimation", "train", "validation"}  # 'validation' (NS1) is held out of the fit, not the test

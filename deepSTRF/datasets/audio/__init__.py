@@ -1,6 +1,6 @@
 """Auditory datasets, and the functions that fetch each release."""
 
-from .alice_eeg import download_alice_eeg
+from .alice_eeg import AliceEEGDataset, download_alice_eeg
 from .audio_dataset import AudioNeuralDataset
 from .crcns_aa1 import CRCNSAA1Dataset, download_aa1
 from .crcns_aa2 import CRCNSAA2Dataset, download_aa2
@@ -17,7 +17,7 @@ from .wingert2026 import Wingert2026Dataset, download_wingert2026
 
 __all__ = [
     "AudioNeuralDataset", "SimulatedDataset", "NAT4Dataset", "Wingert2026Dataset", "EspejoDataset",
-    "CRCNSAA1Dataset", "CRCNSAA2Dataset", "CRCNSAA4Dataset", "NS1Dataset", "CRCNSAC1Dataset", "Le2025Dataset", "VARIANTS",
+    "CRCNSAA1Dataset", "CRCNSAA2Dataset", "CRCNSAA4Dataset", "NS1Dataset", "CRCNSAC1Dataset", "Le2025Dataset", "VARIANTS", "AliceEEGDataset",
     "RepeatGating", "WEHR_VALID_NEURONS", "WEHR_NEURONS_SPLIT_NATURAL", "AA4_ANIMAL_IDS",
     "download_ns1", "download_nat4", "download_aa1", "download_aa2", "download_aa4", "download_ac1",
     "download_espejo", "download_espejo_nat_waveforms", "download_alice_eeg", "download_downer2025",

@@ -6,7 +6,222 @@ Sources: four zips on UMd DRUM (``[AliceEEG]``), anonymous, ~2.5 GiB.
 
 from __future__ import annotations
 
+import os
+import warnings
+
+import numpy as np
+
+from ..._checks import check_option, check_positive, exact_hop
 from ...download import download_dataset
+from ...dsp.gammatone import gammatone_gram
+from ...dsp.resample import grid_lock, resample
+from ...dsp.spectrogram import erb_gaussian_spectrogram
+from ...io.wav import read_wav
+from .._loading import dataset_root, require
+from ..builder import DatasetBuilder
+from ._crcns import working_rate
+from .audio_dataset import AudioNeuralDataset
+
+LAYOUTS = ("neurons", "repeats")
+BACKENDS = ("gaussian", "heeris")
+
+
+def _mne():
+    try:
+        import mne
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError('AliceEEGDataset reads MNE .fif files: pip install "deepSTRF[eeg]"') from err
+    return mne
+
+
+class AliceEEGDataset(AudioNeuralDataset):
+    """PyTorch dataset for EEG from the Alice audiobook listening paradigm.
+
+    33 adults listened to the first chapter of *Alice in Wonderland*
+    (~12.4 min) in 12 segments, recorded with 61 EEG channels (500 Hz);
+    each subject heard each segment once (R = 1). Brodbeck et al.'s (2023)
+    restructured release: per-subject MNE ``.fif`` files (bad channels,
+    segment-onset and BAD annotations) and the 12 wavs. EEG is filtered
+    (``hp_freq_hz``, ``lp_freq_hz``; MNE defaults), resampled to
+    ``1000 / dt_ms`` Hz and cut at each segment onset to the stimulus's T;
+    values in volts. Bad channels are sentinels; BAD windows are NaN inside
+    responses (the metrics are NaN-aware). Stimuli: a log ERB-spaced
+    Gaussian filterbank spectrogram (``spec_backend='gaussian'``) or the
+    Slaney/Heeris gammatone-gram (``'heeris'``).
+
+    ``treat_subjects_as='neurons'``: every (subject, channel) is a neuron;
+    ``'repeats'``: channels are neurons and subjects repeats (inter-subject
+    reliability, not trial reliability).
+
+    Where we differ from the earlier loader: annotation onsets are taken
+    relative to the recording's first sample (``first_samp``); a subject
+    missing some segment annotations gets sentinels for those segments and
+    a warning instead of failing the load; the Heeris backend needs no
+    extra package (deepSTRF's own gammatone bank).
+
+    ``stim_meta``: ``name``, ``type``, ``sample_rate``, ``n_samples``,
+    ``duration_s``. ``nrn_meta``: ``channel_id``, ``subject`` (None in
+    'repeats'), ``area`` ('EEG'), ``xyz`` (head frame, m; None if unknown).
+
+    Parameters
+    ----------
+    path : str, optional
+        Folder with ``eeg.0/ eeg.1/ eeg.2/ stimuli/``; default
+        ``default_cache_dir('Alice_EEG')``.
+    subjects : sequence of str, optional
+    dt_ms : float, default 10.0
+    n_frequency_bands : int, default 8
+    treat_subjects_as : {'neurons', 'repeats'}
+    hp_freq_hz, lp_freq_hz : float or None, default 1.0 and None
+    window_ms : float, optional
+    fmin : float, default 80.0
+    fmax : float, optional
+    spec_backend : {'gaussian', 'heeris'}
+    download : bool, default False
+    return_waveform : bool, default False
+    audio_fs : int, default 44100
+
+    References
+    ----------
+    Bhattasali et al. (2020) LREC; Brennan & Hale (2019) PLoS ONE; Brodbeck
+    et al. (2023) eLife.
+    """
+
+    def __init__(self, path: str | None = None, subjects=None, dt_ms: float = 10.0, n_frequency_bands: int = 8,
+                 treat_subjects_as: str = "neurons", hp_freq_hz: float | None = 1.0, lp_freq_hz: float | None = None,
+                 window_ms: float | None = None, fmin: float = 80.0, fmax: float | None = None,
+                 spec_backend: str = "gaussian", download: bool = False, return_waveform: bool = False,
+                 audio_fs: int = 44100):
+        check_option("treat_subjects_as", treat_subjects_as, LAYOUTS)
+        check_option("spec_backend", spec_backend, BACKENDS)
+        check_positive("dt_ms", dt_ms)
+        check_positive("n_frequency_bands", n_frequency_bands, integer=True)
+        if return_waveform:
+            check_positive("audio_fs", audio_fs, integer=True)
+            exact_hop(audio_fs, dt_ms)
+        mne = _mne()
+        super().__init__(path, float(dt_ms))
+        root = dataset_root(path, "Alice_EEG")
+        self.path, self.treat_subjects_as = root, treat_subjects_as
+        if download and not os.path.isdir(os.path.join(root, "stimuli")):
+            download_alice_eeg(root)
+        require(root, ["stimuli"], "AliceEEG", f"pass download=True, or fetch them with download_alice_eeg({root!r})")
+        found = _find_subjects(root)
+        if not found:
+            raise FileNotFoundError(f"AliceEEG: no eeg.K/eeg/<Sxx>/<Sxx>_alice-raw.fif under {root}")
+        chosen = sorted(found) if subjects is None else list(subjects)
+        unknown = [s for s in chosen if s not in found]
+        if unknown:
+            raise ValueError(f"subjects {unknown} are not in {root}; available: {', '.join(sorted(found))}")
+        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        T_of = []
+        for k, wav in enumerate(_stimulus_files(root), start=1):
+            x, rate = read_wav(wav)
+            rate_w = working_rate(rate, self.dt_ms)
+            xw = x if rate_w == rate else resample(x, rate, rate_w)
+            if spec_backend == "gaussian":
+                spec = erb_gaussian_spectrogram(xw, rate_w, self.dt_ms, n_frequency_bands, fmin, fmax, window_ms)
+            else:
+                hop = rate_w * self.dt_ms / 1000
+                n_frames = 1 + len(xw) // int(round(hop))
+                spec = np.log(gammatone_gram(xw, rate_w, self.dt_ms, n_frequency_bands, fmin,
+                                             fmax or 0.999 * rate_w / 2, window_ms or 25.0, n_frames) + 1e-8)
+            T = spec.shape[1]
+            T_of.append(T)
+            arr = (grid_lock(x if rate == audio_fs else resample(x, rate, audio_fs), T, exact_hop(audio_fs, self.dt_ms))
+                   .astype(np.float32)[None]) if return_waveform else spec.astype(np.float32)[None]
+            b.add_stim(arr, name=os.path.basename(wav), type="alice_chapter1", sample_rate=float(rate),
+                       n_samples=len(x), duration_s=len(x) / rate)
+        per_subject = [(s, _subject_segments(mne, found[s], T_of, self.dt_ms, hp_freq_hz, lp_freq_hz)) for s in chosen]
+        if treat_subjects_as == "neurons":
+            for subject, (channels, segs) in per_subject:
+                for c, (name, xyz) in enumerate(channels):
+                    n = b.add_neuron(channel_id=name, subject=subject, area="EEG", xyz=xyz)
+                    for k, seg in enumerate(segs):
+                        if seg is not None and not np.isnan(seg[c]).all():
+                            b.add_response(k, n, seg[c][None])
+        else:
+            names: dict = {}
+            for _, (channels, _) in per_subject:
+                for name, xyz in channels:
+                    names.setdefault(name, xyz)
+            for name, xyz in names.items():
+                b.add_neuron(channel_id=name, subject=None, area="EEG", xyz=xyz)
+            for k, T in enumerate(T_of):
+                slab = np.full((len(names), len(per_subject), T), np.nan, dtype=np.float32)
+                for r, (_, (channels, segs)) in enumerate(per_subject):
+                    if segs[k] is not None:
+                        for c, (name, _) in enumerate(channels):
+                            slab[list(names).index(name), r] = segs[k][c]
+                for n in range(len(names)):
+                    if not np.isnan(slab[n]).all():
+                        b.add_response(k, n, slab[n])
+        self.species, self.behavioral_state = "human", "passive-listening"
+        self._finish(b, n_frequency_bands, audio_fs if return_waveform else None, (20.0, 20000.0))
+
+
+def _find_subjects(root: str) -> dict[str, str]:
+    found = {}
+    for k in range(3):
+        base = os.path.join(root, f"eeg.{k}", "eeg")
+        for name in sorted(os.listdir(base)) if os.path.isdir(base) else []:
+            fif = os.path.join(base, name, f"{name}_alice-raw.fif")
+            if os.path.isfile(fif):
+                found.setdefault(name, fif)
+    return found
+
+
+def _stimulus_files(root: str) -> list[str]:
+    folder = os.path.join(root, "stimuli")
+    wavs = [f for f in os.listdir(folder) if f.endswith(".wav") and f[:-4].isdigit()]
+    if sorted(int(f[:-4]) for f in wavs) != list(range(1, 13)):
+        raise FileNotFoundError(f"AliceEEG: {folder} must hold exactly 1.wav ... 12.wav; found {sorted(wavs)}")
+    return [os.path.join(folder, f"{k}.wav") for k in range(1, 13)]
+
+
+def _subject_segments(mne, fif: str, T_of, dt_ms, hp, lp):
+    """``(channels [(name, xyz)], segments [(C, T_k) float32 or None])`` of one subject."""
+    raw = mne.io.read_raw_fif(fif, preload=True, verbose="error")
+    raw.pick(mne.pick_types(raw.info, eeg=True, exclude=[]))
+    ann = raw.annotations
+    onsets = {}
+    for onset, desc in zip(ann.onset, ann.description):
+        if desc.strip().isdigit() and 1 <= int(desc) <= 12:
+            onsets[int(desc)] = onset
+    if not onsets:
+        raise ValueError(f"{fif}: no segment annotations '1' ... '12'; cannot align the EEG to the stimuli")
+    missing = [k for k in range(1, 13) if k not in onsets]
+    if missing:
+        warnings.warn(f"AliceEEG: {fif} lacks the onset annotations of segment(s) {missing}; those segments are "
+                      "sentinels for this subject", stacklevel=3)
+    if hp is not None or lp is not None:
+        raw.filter(l_freq=hp, h_freq=lp, verbose="error")
+    raw.resample(1000.0 / dt_ms, verbose="error")
+    fs = raw.info["sfreq"]
+    data = raw.get_data().astype(np.float64)
+    bads = set(raw.info["bads"])
+    for c, name in enumerate(raw.ch_names):
+        if name in bads:
+            data[c] = np.nan
+    origin = ann.orig_time
+    for onset, duration, desc in zip(ann.onset, ann.duration, ann.description):
+        if desc.upper().startswith("BAD"):
+            a, z = raw.time_as_index([onset, onset + duration], use_rounding=True, origin=origin)
+            data[:, max(0, a): max(0, z)] = np.nan
+    segs = []
+    for k, T in enumerate(T_of, start=1):
+        if k not in onsets:
+            segs.append(None)
+            continue
+        start = int(raw.time_as_index([onsets[k]], use_rounding=True, origin=origin)[0])
+        seg = np.full((data.shape[0], T), np.nan)
+        piece = data[:, start: start + T]
+        seg[:, : piece.shape[1]] = piece
+        segs.append(seg.astype(np.float32))
+    positions = raw.get_montage().get_positions()["ch_pos"] if raw.get_montage() is not None else {}
+    channels = [(name, None if name not in positions else [float(v) for v in positions[name]])
+                for name in raw.ch_names]
+    return channels, segs
 
 
 def download_alice_eeg(dest: str | None = None) -> str:

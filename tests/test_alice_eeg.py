@@ -1,0 +1,111 @@
+"""Alice EEG from .fif files written with MNE (the optional 'eeg' extra)."""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from crcns_fixtures import write_wav
+
+mne = pytest.importorskip("mne")  # the optional 'eeg' extra; CI installs it
+
+from deepSTRF.datasets.audio import AliceEEGDataset  # noqa: E402
+
+SEG_S = 0.5  # each segment's audio
+GAP_S = 0.3
+
+
+def write_subject(root, shard, name, bads=(), missing=(), bad_window=None, first_samp=250, seed=0):
+    sfreq = 500.0
+    n_seg = 12
+    total = int((0.5 + n_seg * (SEG_S + GAP_S) + 0.5) * sfreq)
+    rng = np.random.default_rng(seed)
+    t = np.arange(total) / sfreq
+    data = np.stack([1e-5 * np.sin(2 * np.pi * (3 + c) * t) + 2e-6 * rng.normal(size=total) for c in range(3)]
+                    + [1e-4 * rng.normal(size=total)])
+    info = mne.create_info(["1", "2", "3", "EOG1"], sfreq, ["eeg", "eeg", "eeg", "eog"])
+    raw = mne.io.RawArray(data, info, first_samp=first_samp, verbose="error")
+    raw.set_meas_date(1_000_000_000.0)
+    montage = mne.channels.make_dig_montage(ch_pos={"1": [0.01, 0.02, 0.03], "2": [0.0, 0.05, 0.04],
+                                                    "3": [-0.03, 0.0, 0.06]}, coord_frame="head")
+    raw.set_montage(montage, on_missing="ignore")
+    raw.info["bads"] = list(bads)
+    onsets = [raw.first_time + 0.5 + k * (SEG_S + GAP_S) for k in range(n_seg)]
+    desc = [str(k + 1) for k in range(n_seg)]
+    keep = [i for i in range(n_seg) if i + 1 not in missing]
+    on, du, de = [onsets[i] for i in keep], [SEG_S] * len(keep), [desc[i] for i in keep]
+    if bad_window is not None:
+        seg, start, dur = bad_window
+        on.append(onsets[seg - 1] + start)
+        du.append(dur)
+        de.append("BAD_blink")
+    raw.set_annotations(mne.Annotations(on, du, de, orig_time=raw.info["meas_date"]))
+    folder = root / f"eeg.{shard}" / "eeg" / name
+    os.makedirs(folder)
+    raw.save(folder / f"{name}_alice-raw.fif", verbose="error")
+    return onsets
+
+
+@pytest.fixture
+def alice(tmp_path):
+    for k in range(1, 13):
+        write_wav(tmp_path / "stimuli" / f"{k}.wav", SEG_S, rate=44100, freq=300.0 * k)
+    on1 = write_subject(tmp_path, 0, "S01", bads=["2"], bad_window=(3, 0.1, 0.1), seed=1)
+    write_subject(tmp_path, 1, "S03", missing=(5,), seed=3, first_samp=0)
+    return tmp_path, on1
+
+
+def test_neurons_layout_values_against_mne(alice):
+    root, onsets = alice
+    with pytest.warns(UserWarning, match=r"S03_alice-raw.fif lacks the onset annotations of segment\(s\) \[5\]"):
+        ds = AliceEEGDataset(str(root))
+    assert ds.N_neurons == 6 and len(ds.stim_meta) == 12 and ds.F == 8  # EOG is not a neuron
+    assert [(m["subject"], m["channel_id"]) for m in ds.nrn_meta][:3] == [("S01", "1"), ("S01", "2"), ("S01", "3")]
+    assert ds.nrn_meta[0]["xyz"] == pytest.approx([0.01, 0.02, 0.03]) and ds.nrn_meta[0]["area"] == "EEG"
+    T = ds.stims[0].shape[-1]
+    assert T == 1 + int(SEG_S * 44100) // 441
+    # independent: MNE called directly on the same file
+    raw = mne.io.read_raw_fif(root / "eeg.0/eeg/S01/S01_alice-raw.fif", preload=True, verbose="error")
+    raw.pick(["1", "2", "3"])
+    raw.filter(l_freq=1.0, h_freq=None, verbose="error")
+    raw.resample(100.0, verbose="error")
+    start = int(round((onsets[0] - raw.first_time) * 100))
+    ref = raw.get_data()[0, start: start + T].astype(np.float32)
+    np.testing.assert_allclose(ds.responses[0][0][0].numpy(), ref, rtol=1e-5, atol=1e-12)
+    assert ds.responses[0][1].shape == (1, 1)  # the bad channel: a sentinel on every segment
+    r = ds.responses[2][0][0].numpy()  # the BAD window inside segment 3: NaN inside, not a sentinel
+    assert np.isnan(r).sum() == 10 and np.isnan(r[10:20]).all() and r.shape == (T,)
+    assert ds.responses[4][3].shape == (1, 1) and ds.responses[3][3].shape == (1, T)  # S03 lacks segment 5
+    assert ds.stim_meta[0] == {"name": "1.wav", "type": "alice_chapter1", "sample_rate": 44100.0,
+                               "n_samples": int(SEG_S * 44100), "duration_s": SEG_S}
+
+
+def test_repeats_layout_and_spectrogram(alice):
+    root = alice[0]
+    with pytest.warns(UserWarning):
+        ds = AliceEEGDataset(str(root), treat_subjects_as="repeats")
+    assert ds.N_neurons == 3 and ds.nrn_meta[1] == {"channel_id": "2", "subject": None, "area": "EEG",
+                                                    "xyz": pytest.approx([0.0, 0.05, 0.04])}
+    T = ds.stims[0].shape[-1]
+    assert ds.responses[0][0].shape == (2, T)
+    assert torch.isnan(ds.responses[0][1][0]).all() and not torch.isnan(ds.responses[0][1][1]).any()
+    assert torch.isnan(ds.responses[4][0][1]).all()  # S03 has no segment 5
+    spec = ds.stims[0][0].numpy()  # a 300-Hz tone: the lowest ERB bands above 80 Hz hold it
+    assert int(np.argmax(spec.mean(axis=1))) == 1
+    heeris = AliceEEGDataset(str(root), spec_backend="heeris", subjects=["S01"])
+    assert heeris.stims[0].shape == (1, 8, T)
+
+
+def test_waveform_and_errors(alice):
+    root = alice[0]
+    w = AliceEEGDataset(str(root), subjects=["S01"], return_waveform=True)
+    T = w.stims[0].shape[-1] // 441
+    assert w.stims[0].shape == (1, T * 441) and w.hop == 441
+    with pytest.raises(ValueError, match=r"subjects \['S99'\] are not in .*available: S01, S03"):
+        AliceEEGDataset(str(root), subjects=["S99"])
+    with pytest.raises(ValueError, match="treat_subjects_as must be one of 'neurons', 'repeats'; got 'trials'"):
+        AliceEEGDataset(str(root), treat_subjects_as="trials")
+    os.remove(root / "stimuli" / "12.wav")
+    with pytest.raises(FileNotFoundError, match="must hold exactly 1.wav ... 12.wav"):
+        AliceEEGDataset(str(root))
