@@ -109,3 +109,19 @@ def test_waveform_and_errors(alice):
     os.remove(root / "stimuli" / "12.wav")
     with pytest.raises(FileNotFoundError, match="must hold exactly 1.wav ... 12.wav"):
         AliceEEGDataset(str(root))
+
+
+def test_click_alignment_and_missing_annotations(alice):
+    import scipy.io.wavfile
+
+    root = alice[0]
+    x = np.zeros(int(SEG_S * 44100), dtype=np.int16)
+    x[4410] = 30000  # 100 ms into segment 1
+    scipy.io.wavfile.write(root / "stimuli" / "1.wav", 44100, x)
+    w = AliceEEGDataset(str(root), subjects=["S01"], return_waveform=True)
+    assert int(np.argmax(np.abs(w.stims[0][0].numpy()))) == 4410 and 4410 // w.hop == 10
+    raw = mne.io.read_raw_fif(root / "eeg.1/eeg/S03/S03_alice-raw.fif", preload=True, verbose="error")
+    raw.set_annotations(mne.Annotations([raw.first_time + 1.0], [0.1], ["BAD_x"], orig_time=raw.info["meas_date"]))
+    raw.save(root / "eeg.1/eeg/S03/S03_alice-raw.fif", overwrite=True, verbose="error")
+    with pytest.raises(ValueError, match="S03_alice-raw.fif: no segment annotations '1' ... '12'"):
+        AliceEEGDataset(str(root), subjects=["S03"])

@@ -153,3 +153,12 @@ def test_waveform_mode_and_errors(le, tmp_path):
     (le / "nat8b-responses" / "C43_1_1_c6.pprox").write_text('{"bird": "x"}')
     with pytest.raises(PproxError, match="no 'pprox' list of trials"):
         Le2025Dataset(str(le))
+
+
+def test_synth8b_loads_with_string_critical_intervals(le):
+    ds = Le2025Dataset(str(le), experiment="synth8b", smooth=False)
+    assert [(m["critical_interval"], m["variant"], m["syntax"]) for m in ds.stim_meta] == [
+        ("2a", "CB", "scrambled"), (None, "C", "scrambled")]
+    assert np.isnan(ds.stim_meta[0]["ci_onset_s"])  # the CI table covers nat8a / nat8b only
+    assert ds.nrn_meta[0]["area"] == "unknown" and ds.nrn_meta[0]["sex"] is None  # N/A site, unknown bird
+    assert ds.responses[1][0].numpy()[0, 20] == 1  # 0.1 s at 5 ms
