@@ -2,7 +2,6 @@
 
 import os
 
-import numpy as np
 import pytest
 
 from crcns_fixtures import write_pair, write_wav

@@ -1,6 +1,5 @@
 """CRCNS-AA4 from per-animal HDF5 units and wav folders in the release layout."""
 
-import os
 
 import h5py
 import numpy as np

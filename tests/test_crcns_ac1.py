@@ -147,6 +147,9 @@ def test_artefact_rejected_good_siblings_kept(ac1):
         ds = CRCNSAC1Dataset(str(ac1), experimenter="wehr")
     assert ds.responses[0][0].shape[0] == 3  # 4 repeats, the 200-mV one rejected
     assert ds.rejections["range"] == 1 and ds.rejections.get("xcorr", 0) == 0
+    with pytest.warns(UserWarning):
+        lenient = CRCNSAC1Dataset(str(ac1), experimenter="wehr", gating=RepeatGating(max_abs_mv=1000.0))
+    assert lenient.responses[0][0].shape[0] == 4 and lenient.rejections.get("range", 0) == 0
     # three repeats, one an artefact: the two good ones survive (the consistency test needs 3 clean repeats)
     s3 = ac1 / "crcns-ac1/wehr/Results/20020316-mw-003"
     x = scipy.io.loadmat(s3 / "20020316-mw-003-000.mat", squeeze_me=True, struct_as_record=False)

@@ -3,7 +3,6 @@ package, loops written here) and pure tones."""
 
 import numpy as np
 import pytest
-import scipy.signal
 import torch
 
 from deepSTRF.dsp import (bin_spikes, erb_gaussian_spectrogram, erb_space, gammatone_gram, goertzel_spectrogram,

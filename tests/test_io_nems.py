@@ -1,7 +1,6 @@
 """The NEMS recording reader on its own: malformed inputs give errors naming the file."""
 
 import io
-import os
 import tarfile
 
 import numpy as np

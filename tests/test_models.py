@@ -150,7 +150,7 @@ def test_ln_does_at_least_as_well_as_ridge(sim_scores):
     (ridge, ridge_sim), (ln, ln_sim) = out["ridge"], out["ln"]
     assert np.nanmedian(ln["cc_norm"]) >= np.nanmedian(ridge["cc_norm"])
     assert np.nanmedian(ln["cc"]) >= np.nanmedian(ridge["cc"])
-    assert np.median(ln_sim[good]) >= 0.9
+    assert np.median(ln_sim[good]) >= 0.9 and np.median(ln_sim[good]) >= np.median(ridge_sim[good])
     assert (ln["pred"] >= 0).all()  # a rate
 
 

@@ -202,15 +202,6 @@ class _Tracked:
             raise
 
 
-def read_member_json(path: str, suffix: str) -> dict:
-    """The first member ending in ``suffix`` parsed as JSON (decompresses up to it)."""
-    with tarfile.open(path, mode="r|*") as tar:
-        for member in tar:
-            if member.isfile() and member.name.endswith(suffix):
-                return json.loads(tar.extractfile(member).read().decode("utf-8"))
-    raise RecordingError(f"{path}: no member ending in {suffix!r}")
-
-
 def epoch_bounds(start: float, end: float, fs: float) -> tuple[int, int]:
     """Sample indices ``[round(start * fs), round(end * fs))`` (numpy rounding: half to even)."""
     return int(np.round(start * fs)), int(np.round(end * fs))

@@ -197,7 +197,6 @@ def _subject_segments(mne, fif: str, T_of, dt_ms, hp, lp):
     if hp is not None or lp is not None:
         raw.filter(l_freq=hp, h_freq=lp, verbose="error")
     raw.resample(1000.0 / dt_ms, verbose="error")
-    fs = raw.info["sfreq"]
     data = raw.get_data().astype(np.float64)
     bads = set(raw.info["bads"])
     for c, name in enumerate(raw.ch_names):
