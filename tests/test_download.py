@@ -371,3 +371,17 @@ def test_cli_datasets_download_verify(server, tmp_path, capsys, monkeypatch):
     assert "BAD MetadataSHEnCneurons.mat" in capsys.readouterr().out
     assert main(["download", "NAT4", "--group", "B1"]) == 2
     assert "NAT4 has no file group ['B1']; groups: A1, PEG, wav" in capsys.readouterr().err
+
+
+def test_free_space_is_checked_before_downloading_and_unpacking(server, tmp_path, monkeypatch):
+    import collections
+    import shutil as sh
+
+    serve_ns1(server)
+    Usage = collections.namedtuple("Usage", "total used free")
+    monkeypatch.setattr(sh, "disk_usage", lambda p: Usage(10**12, 0, 100))  # 100 bytes free
+    zenodo_record(server, A1_FILES)
+    with pytest.raises(DownloadError, match=r"A1_NAT4_ozgf.fs100.ch18.tgz: needs .* GiB but only 0.00 GiB are free"):
+        download_nat4("A1", str(tmp_path / "NAT4"))
+    assert server.routes["/zenodo/files/A1_NAT4_ozgf.fs100.ch18.tgz"].calls == 0  # nothing started
+    assert not (tmp_path / "NAT4" / "A1_NAT4_ozgf.fs100.ch18.tgz").exists()

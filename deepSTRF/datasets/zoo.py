@@ -20,6 +20,7 @@ DATASETS: dict[str, str] = {
     "crcns_ac1": "crcns_ac1:CRCNSAC1Dataset",
     "le2025": "le_2025:Le2025Dataset",
     "alice_eeg": "alice_eeg:AliceEEGDataset",
+    "downer2025": "downer2025:Downer2025Dataset",
 }
 
 _EST = {"est", "estimation", "train", "validation"}  # 'validation' (NS1) is held out of the fit, not the test

@@ -18,7 +18,7 @@ from filelock import FileLock
 
 from .._paths import default_cache_dir
 from .extract import safe_extract
-from .fetch import credentials, fetch_file, file_hash
+from .fetch import check_free_space, credentials, fetch_file, file_hash
 from .registry import DatasetInfo, FileEntry, dataset_info
 
 STATE = ".deepstrf"
@@ -121,10 +121,21 @@ def download_dataset(name: str, dest: str | None = None, groups=None, username: 
                 _write_json(_state_path(root), state)
             if extract and entry.post != "none" and not _extracted(root, entry, state):
                 target = os.path.normpath(os.path.join(root, entry.into))
+                check_free_space(root, _unpacked_size(path), f"unpacking {entry.name}")
                 written = safe_extract(path, target, entry.strip)
                 _write_json(_marker(root, entry), {"sha256": state[entry.name]["sha256"], "into": entry.into,
                                                    "entries": written})
     return root
+
+
+def _unpacked_size(archive: str) -> int | None:
+    """Total size of a zip's members (read from its index), None for other archives."""
+    import zipfile
+
+    if not zipfile.is_zipfile(archive):
+        return None
+    with zipfile.ZipFile(archive) as z:
+        return sum(i.file_size for i in z.infolist())
 
 
 def verify_dataset(name: str, dest: str | None = None, groups=None) -> list[dict]:

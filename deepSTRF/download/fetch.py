@@ -42,6 +42,19 @@ def credentials(username: str | None, password: str | None) -> tuple[str, str]:
     return user, pw
 
 
+def check_free_space(folder: str, needed: int | None, what: str) -> None:
+    """Fail before starting when ``folder``'s disk has less than ``needed`` bytes free."""
+    if not needed:
+        return
+    import shutil
+
+    os.makedirs(folder, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise DownloadError(f"{what}: needs {needed / 2**30:.2f} GiB but only {free / 2**30:.2f} GiB are free "
+                            f"under {folder}; free some space or pass another dest/path")
+
+
 def file_hash(path: str, alg: str = "sha256") -> str:
     h = hashlib.new(alg)
     with open(path, "rb") as f:
@@ -135,6 +148,7 @@ def fetch_file(source: str, dest_dir: str, name: str, size: int | None = None, k
             req = resolve(source, creds)
             if size is not None:
                 req.size = size
+            check_free_space(dest_dir, req.size, name)
             expected_hash = known_hash or req.hash
             path = pooch.retrieve(req.url, known_hash=expected_hash, fname=name, path=dest_dir,
                                   downloader=_Downloader(req, name, progress))

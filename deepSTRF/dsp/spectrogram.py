@@ -102,18 +102,20 @@ def mel_spectrogram(x: np.ndarray, rate: int, dt_ms: float, n_mels: int = 32, wi
 
 def kaldi_fbank(x: np.ndarray, rate: int, dt_ms: float = 10.0, n_mels: int = 80, window_ms: float = 25.0,
                 fmin: float = 0.0, fmax: float = 8000.0, preemphasis: float = 0.97,
-                zscore: bool = False) -> np.ndarray:
+                zscore: bool = False, compression: str = "log") -> np.ndarray:
     """Kaldi-style log-mel filterbank ``(n_mels, T)`` float32.
 
     The waveform is scaled by 2^15; frames of ``window_ms`` every
     ``min(dt_ms, 10)`` ms where the whole window fits ("snip edges"); per
     frame: DC removal, pre-emphasis, symmetric Hann ("hanning") window, FFT
     of the next power of two, power spectrum; Kaldi mel filters (triangles
-    in mel = 1127 ln(1 + f/700) between ``fmin`` and ``fmax``); natural log
-    floored at machine epsilon. If ``dt_ms > 10`` (a multiple of 10), groups
+    in mel = 1127 ln(1 + f/700) between ``fmin`` and ``fmax``); then
+    ``compression``: ``'log'`` (Kaldi: natural log floored at machine
+    epsilon), ``'log1p'``, ``'cubic'`` or ``'none'``. If ``dt_ms > 10`` (a multiple of 10), groups
     of ``dt_ms / 10`` frames are averaged. With ``zscore`` each band is
     z-scored over time (population std, floored at 1e-9).
     """
+    check_option("compression", compression, ("log",) + COMPRESSIONS)
     shift_ms = dt_ms if dt_ms <= 10 else 10.0
     group = 1
     if dt_ms > 10:
@@ -134,7 +136,10 @@ def kaldi_fbank(x: np.ndarray, rate: int, dt_ms: float = 10.0, n_mels: int = 80,
     power = np.abs(np.fft.rfft(fr, n=n_fft, axis=1)) ** 2  # (frames, n_fft/2 + 1)
     banks = kaldi_mel_banks(rate, n_fft, n_mels, fmin, fmax)  # (n_mels, n_fft/2)
     mel = power[:, : n_fft // 2] @ banks.T
-    out = np.log(np.maximum(mel, np.finfo(np.float64).eps)).T  # (n_mels, frames)
+    if compression == "log":
+        out = np.log(np.maximum(mel, np.finfo(np.float64).eps)).T  # (n_mels, frames)
+    else:
+        out = compress(mel, compression).T
     if group > 1:
         T = out.shape[1] // group
         out = out[:, : T * group].reshape(n_mels, T, group).mean(axis=2)

@@ -7,7 +7,7 @@ from .crcns_aa2 import CRCNSAA2Dataset, download_aa2
 from .crcns_aa4 import AA4_ANIMAL_IDS, CRCNSAA4Dataset, download_aa4
 from .crcns_ac1 import CRCNSAC1Dataset, download_ac1
 from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating
-from .downer2025 import download_downer2025
+from .downer2025 import Downer2025Dataset, download_downer2025
 from .espejo import EspejoDataset, download_espejo, download_espejo_nat_waveforms
 from .le_2025 import VARIANTS, Le2025Dataset, download_le2025
 from .nat4 import NAT4Dataset, download_nat4
@@ -17,7 +17,7 @@ from .wingert2026 import Wingert2026Dataset, download_wingert2026
 
 __all__ = [
     "AudioNeuralDataset", "SimulatedDataset", "NAT4Dataset", "Wingert2026Dataset", "EspejoDataset",
-    "CRCNSAA1Dataset", "CRCNSAA2Dataset", "CRCNSAA4Dataset", "NS1Dataset", "CRCNSAC1Dataset", "Le2025Dataset", "VARIANTS", "AliceEEGDataset",
+    "CRCNSAA1Dataset", "CRCNSAA2Dataset", "CRCNSAA4Dataset", "NS1Dataset", "CRCNSAC1Dataset", "Le2025Dataset", "VARIANTS", "AliceEEGDataset", "Downer2025Dataset",
     "RepeatGating", "WEHR_VALID_NEURONS", "WEHR_NEURONS_SPLIT_NATURAL", "AA4_ANIMAL_IDS",
     "download_ns1", "download_nat4", "download_aa1", "download_aa2", "download_aa4", "download_ac1",
     "download_espejo", "download_espejo_nat_waveforms", "download_alice_eeg", "download_downer2025",

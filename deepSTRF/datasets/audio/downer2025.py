@@ -7,13 +7,302 @@ Source: Zenodo record 16175377, one ~29 GB zip (``[Downer2025]``).
 from __future__ import annotations
 
 import os
+from collections import Counter
 
+import numpy as np
+import scipy.io
+import scipy.io.wavfile
+
+from ..._checks import check_option, check_positive, exact_hop
+from ..._paths import default_cache_dir
 from ...download import download_dataset
+from ...dsp.binning import rebin_sum
+from ...dsp.resample import grid_lock, resample
+from ...dsp.spectrogram import kaldi_fbank
+from ...io.matv5 import read_struct
+from .._loading import require
+from ..builder import DatasetBuilder
+from ._crcns import check_choices
+from ._downer import FINE_AREA, channel_files, decide, read_session_sheet, tuning
+from .audio_dataset import AudioNeuralDataset
+
+CODE = {"timit": "timitStimcode", "mvocs": "mVocStimcode"}
+AREAS = ("core", "primary", "non-primary", "A1", "R", "ML", "AL", "CL", "CPB", "RPB")
+STIM_FILES = {"timit": ["stimuli/out_sentence_details_timit_all_loudness.mat"],
+              "mvocs": ["stimuli/SqMoPhys_MVOCStimcodes.mat", "stimuli/MonkVocs_15Blocks.wav"]}
+
+
+class Downer2025Dataset(AudioNeuralDataset):
+    """Squirrel-monkey auditory cortex (Downer 2025 / Ahmed 2025).
+
+    Multi-unit threshold-crossing spike trains (one unit per channel) from
+    41 sessions of three awake, passively listening squirrel monkeys (b, c,
+    f), core (A1, R) and non-primary (CL, ML, AL, CPB, RPB) fields: 1718
+    units. ``stimuli='timit'``: 499 English sentences (489 heard once, the
+    10 test sentences 11 times; some sessions twice that); ``'mvocs'``: 303
+    monkey vocalisations from a concatenated recording (11 test ids heard
+    15 times). Stimuli: Kaldi-style log-mel spectrograms (``n_mels`` bands up
+    to ``fmax``, ``window_ms`` frames, optional per-band z-score) of the sound
+    resampled to ``audio_fs``; responses: spike counts per ``dt_ms`` bin from
+    the speech / vocalisation onset.
+
+    Where we differ from the earlier loader (a skeleton that loaded no data):
+    this loader is complete; the vocalisation recording's right channel
+    carries trigger pulses and only the left channel is used; in spectrogram
+    mode ``audio_fs`` and ``hop`` are None as in every dataset; ``compression``
+    takes effect on the mel energies; the large spike-waveform field of the
+    channel files is never read; smoothing is the normalised Hann window.
+
+    ``stim_meta``: ``name``, ``type``, ``stim_id``, ``duration_s``,
+    ``n_samples``, ``split``, ``n_reps_canonical``, ``befaft_s`` (and
+    ``n_reps_in_wav`` for mVocs). ``nrn_meta``: ``cell_id``, ``session_id``,
+    ``animal_id``, ``hemisphere``, ``area_group``, ``area``, ``channel``,
+    ``channel_suffix``, ``n_channels_in_session``, ``coord_x``, ``coord_y``,
+    ``recording_type``.
+
+    Parameters
+    ----------
+    path : str, optional
+        The ``auditory_cortex_data/`` folder; default
+        ``default_cache_dir('Downer2025')/auditory_cortex_data``.
+    stimuli : {'timit', 'mvocs'}
+    dt_ms : float, default 5.0
+        At most 10, or a multiple of 10.
+    n_mels : int, default 80
+    compression : {'log1p', 'cubic', 'none'}
+    spec_zscore : bool, default True
+    smooth : bool, default True
+    subset : {'all', 'estimation', 'test'}
+    animals : 'all' or iterable of {'b', 'c', 'f'}
+    areas : iterable of str, optional
+        'core' (alias 'primary'), 'non-primary', or fine labels.
+    sessions : iterable of str, optional
+    audio_fs : int, default 16000
+    fmax : int, default 8000
+    window_ms : float, default 25.0
+    return_waveform : bool, default False
+    download : bool, default False
+        Fetch the 29-GB archive (free space is checked first).
+
+    References
+    ----------
+    Ahmed, Downer, Malone & Makin (2025). PLoS Comput Biol 21(8): e1013334.
+    Downer, Bigelow, Runfeldt & Malone (2021). J Neurophysiol.
+    """
+
+    def __init__(self, path: str | None = None, stimuli: str = "timit", dt_ms: float = 5.0, n_mels: int = 80,
+                 compression: str = "log1p", spec_zscore: bool = True, smooth: bool = True, subset: str = "all",
+                 animals="all", areas=None, sessions=None, audio_fs: int = 16000, fmax: int = 8000,
+                 window_ms: float = 25.0, return_waveform: bool = False, download: bool = False,
+                 _enumerate_only: bool = False):
+        check_option("stimuli", stimuli, tuple(CODE))
+        check_option("subset", subset, ("all", "estimation", "test"))
+        check_option("compression", compression, ("log1p", "cubic", "none"))
+        check_positive("dt_ms", dt_ms)
+        check_positive("n_mels", n_mels, integer=True)
+        check_positive("audio_fs", audio_fs, integer=True)
+        exact_hop(audio_fs, min(dt_ms, 10.0))
+        animal_list = None if animals == "all" else check_choices("animals", animals, ("b", "c", "f"))
+        area_list = None if areas is None else check_choices("areas", areas, AREAS)
+        super().__init__(path, float(dt_ms))
+        if path is None:
+            path = os.path.join(default_cache_dir("Downer2025"), "auditory_cortex_data")
+        root = os.path.abspath(str(path))
+        self.path, self.stimuli = root, stimuli
+        needed = ["sessions_metadata.yml", "sessions"] + STIM_FILES[stimuli]
+        if download and any(not os.path.exists(os.path.join(root, p)) for p in needed):
+            root = download_downer2025(os.path.dirname(root))
+        require(root, needed, "Downer2025", "pass download=True (29 GB) or point path= at auditory_cortex_data/")
+        sheet = read_session_sheet(os.path.join(root, "sessions_metadata.yml"))
+        units = _units(root, sheet, animal_list, area_list, sessions)
+        if not units:
+            raise ValueError(f"Downer2025: no channel matches animals={animals!r}, areas={areas!r}, "
+                             f"sessions={sessions!r}")
+        if _enumerate_only:
+            self.nrn_meta, self.N_neurons = [u[1] for u in units], len(units)
+            return
+        trials = {}
+        for path_, meta in units:
+            if meta["session_id"] not in trials:
+                t = read_struct(path_, "trial")
+                trials[meta["session_id"]] = (np.asarray(t["stimon"], float).ravel(),
+                                              np.asarray(t[CODE[stimuli]], float).ravel().astype(np.int64))
+        table = _timit(root) if stimuli == "timit" else _mvocs(root)
+        counts = [Counter(codes[codes > 0].tolist()) for _, codes in trials.values()]
+        n_test = sheet["repeats"]["timit" if stimuli == "timit" else "mvocs"]
+        for sid, st in table.items():
+            test = (any(c.get(sid, 0) >= n_test for c in counts) if stimuli == "timit"
+                    else st["meta"]["n_reps_in_wav"] == n_test)
+            st["meta"].update(split="test" if test else "estimation", n_reps_canonical=n_test if test else 1)
+        ids = [i for i in sorted(table) if subset == "all" or table[i]["meta"]["split"] == subset]
+        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        for _, meta in units:
+            b.add_neuron(**meta)
+        index = {}
+        for sid in ids:
+            st = table[sid]
+            T = int(round(st["meta"]["duration_s"] * 1000.0 / self.dt_ms))
+            x = st["sound"] if st["rate"] == audio_fs else resample(st["sound"], st["rate"], audio_fs)
+            if return_waveform:
+                arr = grid_lock(x, T, exact_hop(audio_fs, self.dt_ms)).astype(np.float32)[None]
+            else:
+                spec = kaldi_fbank(x, audio_fs, self.dt_ms, n_mels, window_ms, 0.0, fmax, zscore=spec_zscore,
+                                   compression=compression)
+                arr = np.zeros((1, n_mels, T), np.float32)
+                arr[0, :, : min(T, spec.shape[1])] = spec[:, :T]
+            index[sid] = (b.add_stim(arr, **st["meta"]), T)
+        dt_ns = int(round(self.dt_ms * 1e6))
+        for n, (path_, meta) in enumerate(units):
+            stimon, codes = trials[meta["session_id"]]
+            rows = np.flatnonzero(np.isin(codes, ids))
+            if not len(rows):
+                continue
+            spikes = np.sort(np.asarray(read_struct(path_, "spike", skip=("events",))["spktimes"], float).ravel())
+            for sid, r in _by_id(codes[rows], rows).items():
+                s, T = index[sid]
+                b.add_response(s, n, _bin(spikes, stimon[r], T, dt_ns))
+        self.species = "squirrel monkey"
+        self._finish(b, n_mels, audio_fs if return_waveform else None, (250.0, 43000.0), smooth)
+
+    def compute_paper_tuning(self, n_resamples: int = 10000, dt_ms_analysis: float = 50.0, seed: int = 0,
+                             alpha: float = 0.05, delta: float = 0.5, verbose: bool = True) -> dict:
+        """Ahmed et al. (2025) tuned / well-tuned multi-units, on the test stimuli.
+
+        Per neuron: ``n_resamples`` correlations between two different
+        repeats (the same random pair for all neurons of a session)
+        concatenated over the test stimuli, re-binned to ``dt_ms_analysis``,
+        against a null of the same with the second sequence circularly
+        shifted; tuned = one-sided Wilcoxon rank-sum p < ``alpha``;
+        well-tuned = tuned and ``(mean true - mean null) / sd null >= delta``.
+        Writes ``ahmed2025_<stimuli>_{tuned, well_tuned, p_wilcoxon,
+        delta_normalized}`` to ``nrn_meta``; returns the counts.
+        """
+        factor = dt_ms_analysis / self.dt_ms
+        if abs(factor - round(factor)) > 1e-9 or factor < 1:
+            raise ValueError(f"dt_ms_analysis must be a whole multiple of dt_ms={self.dt_ms}; got {dt_ms_analysis}")
+        factor = int(round(factor))
+        test = [s for s, m in enumerate(self.stim_meta) if m.get("split") == "test"]
+        prefix = f"ahmed2025_{self.stimuli}_"
+        result = {"tuned": 0, "well_tuned": 0, "n_with_data": 0, "stimuli": self.stimuli}
+        groups: dict = {}
+        for n, m in enumerate(self.nrn_meta):
+            groups.setdefault(m["session_id"], []).append(n)
+        for g, (_, neurons) in enumerate(sorted(groups.items())):
+            blocks = []
+            for s in test:
+                rows = [self.responses[s][n] for n in neurons]
+                if rows[0].shape == (1, 1) or rows[0].shape[0] < 2:
+                    continue
+                blocks.append(rebin_sum(np.stack([r.numpy().astype(np.float64) for r in rows]), factor))
+            stats = None
+            if blocks:
+                stats = decide(*tuning(blocks, seed + g, n_resamples, alpha, delta, verbose), alpha, delta)
+                result["n_with_data"] += len(neurons)
+            for k, n in enumerate(neurons):
+                m = self.nrn_meta[n]
+                m[prefix + "tuned"] = bool(stats["tuned"][k]) if stats else False
+                m[prefix + "well_tuned"] = bool(stats["well_tuned"][k]) if stats else False
+                m[prefix + "p_wilcoxon"] = float(stats["p"][k]) if stats else float("nan")
+                m[prefix + "delta_normalized"] = float(stats["effect"][k]) if stats else float("nan")
+                result["tuned"] += m[prefix + "tuned"]
+                result["well_tuned"] += m[prefix + "well_tuned"]
+        return result
+
+    def attach_ahmed2025_well_tuned(self) -> int:
+        """Tag ``nrn_meta[n]['ahmed2025_<stimuli>_well_tuned']`` (computing it with
+        :meth:`compute_paper_tuning` defaults when absent); return the number of
+        flagged neurons in the current selection."""
+        key = f"ahmed2025_{self.stimuli}_well_tuned"
+        if not all(key in m for m in self.nrn_meta):
+            self.compute_paper_tuning(verbose=False)
+        return sum(bool(self.nrn_meta[n][key]) for n in self.selected_neurons)
+
+
+def _units(root, sheet, animals, areas, sessions) -> list[tuple[str, dict]]:
+    wanted_areas = None if areas is None else {"core" if a == "primary" else a for a in areas}
+    out = []
+    folder = os.path.join(root, "sessions")
+    for sid in sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d))):
+        if sid in sheet["bad"] or (sessions is not None and sid not in {str(s) for s in sessions}):
+            continue
+        if animals is not None and sheet["animal"].get(sid) not in animals:
+            continue
+        group, fine = sheet["group"].get(sid), FINE_AREA.get(sid)
+        if wanted_areas is not None and group not in wanted_areas and fine not in wanted_areas:
+            continue
+        files = channel_files(os.path.join(folder, sid))
+        xy = sheet["coords"].get(sid) or [None, None]
+        for path, p in files:
+            out.append((path, {
+                "cell_id": f"{p['animal']}_{sid}_Ch{p['channel']}{p['suffix'] or ''}", "session_id": sid,
+                "animal_id": p["animal"], "hemisphere": sheet["hemisphere"].get(sid), "area_group": group,
+                "area": fine, "channel": p["channel"], "channel_suffix": p["suffix"],
+                "n_channels_in_session": len(files), "coord_x": xy[0], "coord_y": xy[1],
+                "recording_type": "multi-unit"}))
+    return out
+
+
+def _timit(root: str) -> dict:
+    mat = scipy.io.loadmat(os.path.join(root, STIM_FILES["timit"][0]), squeeze_me=True, struct_as_record=False,
+                           variable_names=["sentdet"])
+    out = {}
+    for el in np.atleast_1d(mat["sentdet"]):
+        rate = int(np.asarray(el.soundf))
+        bef, aft = (float(v) for v in np.atleast_1d(el.befaft))
+        x = np.asarray(el.sound, float).ravel()
+        x = x[int(round(bef * rate)): len(x) - int(round(aft * rate))]
+        sid = int(np.asarray(el.sentId))
+        out[sid] = {"sound": x, "rate": rate, "meta": {
+            "name": str(el.name), "type": "timit", "stim_id": sid, "duration_s": len(x) / rate,
+            "n_samples": len(x), "befaft_s": (0.0, 0.0)}}
+    return out
+
+
+def _mvocs(root: str) -> dict:
+    mat = scipy.io.loadmat(os.path.join(root, STIM_FILES["mvocs"][0]), squeeze_me=True)
+    codes = np.asarray(mat["mVocsStimCodes"]).astype(int).ravel()
+    onsets = np.asarray(mat["mVocsStimOnTimes"], float).ravel()
+    rate, data = scipy.io.wavfile.read(os.path.join(root, STIM_FILES["mvocs"][1]), mmap=True)
+    left = np.asarray(data[:, 0] if data.ndim == 2 else data)  # the right channel holds trigger pulses
+    scale = 32768.0 if left.dtype == np.int16 else 1.0
+    ends = np.append(onsets[1:], len(left) / rate)
+    n_in_wav = Counter(codes.tolist())
+    out = {}
+    for sid in sorted(set(codes.tolist())):
+        slots = np.flatnonzero(codes == sid)
+        duration = float(np.min(ends[slots] - onsets[slots]))
+        a = int(round(onsets[slots[0]] * rate))
+        x = left[a: a + int(round(duration * rate))].astype(np.float64) / scale
+        out[sid] = {"sound": x, "rate": int(rate), "meta": {
+            "name": f"mvoc_{sid:03d}", "type": "mvoc", "stim_id": sid, "duration_s": len(x) / rate,
+            "n_samples": len(x), "befaft_s": (0.0, 0.0), "n_reps_in_wav": n_in_wav[sid]}}
+    return out
+
+
+def _by_id(codes: np.ndarray, rows: np.ndarray) -> dict:
+    out: dict = {}
+    for c, r in zip(codes.tolist(), rows.tolist()):
+        out.setdefault(c, []).append(r)
+    return out
+
+
+def _bin(spikes: np.ndarray, onsets: np.ndarray, T: int, dt_ns: int) -> np.ndarray:
+    """(R, T) counts of spikes in [onset, onset + T * dt) per onset, exact (integer ns)."""
+    lo = np.searchsorted(spikes, onsets - 1e-9)
+    hi = np.searchsorted(spikes, onsets + T * dt_ns / 1e9 + 1e-9)
+    out = np.zeros((len(onsets), T), np.float32)
+    for r, (a, z) in enumerate(zip(lo, hi)):
+        rel = np.round((spikes[a:z] - onsets[r]) * 1e9).astype(np.int64)
+        k = rel // dt_ns
+        k = k[(rel >= 0) & (k < T)]
+        out[r] = np.bincount(k, minlength=T)[:T]
+    return out
 
 
 def download_downer2025(dest: str | None = None) -> str:
     """Download and unzip ``auditory_cortex_data.zip`` (~29 GB, and ~29 GB
-    unpacked: allow ~60 GB) into ``dest``; return ``<dest>/auditory_cortex_data``.
+    unpacked: allow ~60 GB; free space is checked first) into ``dest``;
+    return ``<dest>/auditory_cortex_data``.
 
     Parameters
     ----------

@@ -1,0 +1,108 @@
+"""Downer 2025 pieces: the session sheet, stimulus tables, and the Ahmed 2025 tuning criterion."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+
+FINE_AREAS = {
+    "A1": "180627 180719 180810 180814 180720 180731 190604 190606 190726 190801 191209 200313 191113 191125 "
+          "191206 200206 200207 180808",
+    "R": "180807 200213 180501", "CL": "191219", "ML": "180613 190703 200219 191115 200205",
+    "AL": "180622 191211 180413 180420", "CPB": "180724 200318 191121",
+    "RPB": "180502 180728 190605 191210 180717 180730 200212",
+}
+FINE_AREA = {s: a for a, ids in FINE_AREAS.items() for s in ids.split()}
+CHANNEL = re.compile(r"^([a-z])_(\d{6})_Ch(\d+)([a-z][a-z0-9]*)?_MUspk\.mat$")
+
+
+def read_session_sheet(path: str) -> dict:
+    """``sessions_metadata.yml`` with session ids as strings: animal/hemisphere, area group,
+    coordinates, bad sessions, repeats per class."""
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        doc = yaml.safe_load(f) or {}
+    animal, hemisphere = {}, {}
+    for key, ids in doc.items():
+        m = re.match(r"^([bcf])_(RH|LH)_sessions$", str(key))
+        if m:
+            for s in ids or []:
+                animal[str(s)], hemisphere[str(s)] = m.group(1), m.group(2)
+    group = {str(s): g for g, ids in (doc.get("area_wise_sessions") or {}).items() for s in ids or []}
+    coords = {str(k): v for k, v in (doc.get("session_coordinates") or {}).items()}
+    reps = doc.get("stim_wise_num_repeats") or {}
+    return {"animal": animal, "hemisphere": hemisphere, "group": group, "coords": coords,
+            "bad": {str(s) for s in doc.get("bad_sessions") or []},
+            "repeats": {"timit": int(reps.get("timit", 11)), "mvocs": int(reps.get("mVocs", 15))}}
+
+
+def channel_files(folder: str) -> list[tuple[str, dict]]:
+    """``(path, parts)`` of the ``*_MUspk.mat`` files of a session folder (sorted names)."""
+    out = []
+    for f in sorted(os.listdir(folder)):
+        m = CHANNEL.match(f) if "MUspk" in f else None
+        if m:
+            out.append((os.path.join(folder, f), {"animal": m.group(1), "session": m.group(2),
+                                                  "channel": int(m.group(3)), "suffix": m.group(4)}))
+    return out
+
+
+def tuning(responses: list, seed: int, n_resamples: int, alpha: float, delta: float, progress: bool):
+    """Ahmed et al. (2025) tuned / well-tuned criterion for neurons sharing one repeat layout.
+
+    ``responses``: per test stimulus an ``(N, R_s, T_s)`` array (coarse bins).
+    Each resample picks, per stimulus, two different repeats (the same pair
+    for every neuron of the group), concatenates them over stimuli into U
+    and V, and correlates them per neuron; the null correlates U with V
+    circularly shifted by a random offset. Returns ``(true, null)``, each
+    ``(N, n_resamples)``.
+    """
+    from tqdm.auto import tqdm
+
+    rng = np.random.default_rng(seed)
+    N = responses[0].shape[0]
+    L = sum(r.shape[2] for r in responses)
+    true = np.empty((N, n_resamples))
+    null = np.empty((N, n_resamples))
+    step = max(1, (1 << 22) // max(1, N * L))
+    for a in tqdm(range(0, n_resamples, step), desc="tuning resamples", disable=not progress, leave=False):
+        k = min(step, n_resamples - a)
+        U = np.empty((k, N, L))
+        V = np.empty((k, N, L))
+        pos = 0
+        for r in responses:
+            R, T = r.shape[1], r.shape[2]
+            i = rng.integers(0, R, size=k)
+            j = (i + rng.integers(1, R, size=k)) % R  # a different repeat
+            U[:, :, pos: pos + T] = np.moveaxis(r[:, i], 1, 0)
+            V[:, :, pos: pos + T] = np.moveaxis(r[:, j], 1, 0)
+            pos += T
+        shifts = rng.integers(1, L, size=k)
+        idx = (np.arange(L)[None, :] - shifts[:, None]) % L
+        Vs = np.take_along_axis(V, idx[:, None, :], axis=2)
+        true[:, a: a + k] = _corr(U, V).T
+        null[:, a: a + k] = _corr(U, Vs).T
+    return true, null
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = a - a.mean(-1, keepdims=True)
+    b = b - b.mean(-1, keepdims=True)
+    den = np.sqrt((a * a).sum(-1) * (b * b).sum(-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (a * b).sum(-1) / den, 0.0)
+
+
+def decide(true: np.ndarray, null: np.ndarray, alpha: float, delta: float) -> dict:
+    """One-sided Wilcoxon rank-sum (true > null) per neuron and the effect size."""
+    from scipy.stats import mannwhitneyu
+
+    p = mannwhitneyu(true, null, alternative="greater", axis=1).pvalue
+    sd = null.std(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effect = np.where(sd > 0, (true.mean(1) - null.mean(1)) / sd, 0.0)
+    tuned = p < alpha
+    return {"p": p, "effect": effect, "tuned": tuned, "well_tuned": tuned & (effect >= delta)}

@@ -1,0 +1,180 @@
+"""Downer 2025 from a small release in its layout (YAML, MUspk MAT files, TIMIT table, stereo mVoc WAV)."""
+
+import os
+
+import numpy as np
+import pytest
+import scipy.io
+import scipy.io.wavfile
+
+import deepSTRF.datasets.audio.downer2025 as dmod
+from deepSTRF.datasets import DatasetBuilder
+from deepSTRF.datasets.audio import Downer2025Dataset
+from deepSTRF.datasets.audio.audio_dataset import AudioNeuralDataset
+
+YAML = """b_RH_sessions:
+- 180413
+c_LH_sessions:
+- 191113
+- 200101
+area_wise_sessions:
+  core:
+  - 191113   # A1
+  non-primary:
+  - 180413   # AL
+session_coordinates:
+  180413: [1.0, 2.0]
+bad_sessions:
+- 200101
+stim_wise_num_repeats: {timit: 3, mVocs: 3}
+"""
+
+
+def kaldi_centre(band, n_mels=80, fmax=8000.0):
+    mel = lambda f: 1127 * np.log(1 + f / 700)  # noqa: E731
+    m = np.linspace(mel(0), mel(fmax), n_mels + 2)[band + 1]
+    return 700 * (np.exp(m / 1127) - 1)
+
+
+def muspk(path, trial, spikes):
+    n = len(spikes)
+    spike = {"spktimes": np.asarray(spikes, float)[:, None], "trial": np.ones((n, 1)), "stimlock": np.zeros((n, 1)),
+             "timitStimcode": np.zeros((n, 1)), "mVocStimcode": np.zeros((n, 1)), "amStimcode": np.zeros((n, 1)),
+             "fmStimcode": np.zeros((n, 1)), "dmrStimcode": np.zeros((n, 1)),
+             "events": np.random.default_rng(0).random((max(n, 1), 2000))}  # the big field, never read
+    scipy.io.savemat(path, {"spike": spike, "trial": trial}, do_compression=True)
+
+
+def make_downer(root):
+    (root / "sessions").mkdir(parents=True)
+    (root / "stimuli").mkdir()
+    (root / "sessions_metadata.yml").write_text(YAML)
+    # TIMIT: 3 sentences, 16 kHz, 0.5 s padding either side; sentence 2 is a tone at the centre of Kaldi band 30
+    sent = np.zeros((1, 3), dtype=[(k, "O") for k in ("name", "sentId", "sound", "soundf", "duration", "befaft")])
+    t = np.arange(int(0.6 * 16000)) / 16000
+    for i in range(3):
+        core = 0.1 * np.sin(2 * np.pi * (kaldi_centre(30) if i == 1 else 300.0 * (i + 1)) * t)
+        sound = np.concatenate([np.zeros(8000), core, np.zeros(8000)])[:, None]
+        sent[0, i] = (f"sent{i}", float(i + 1), sound, 16000.0, len(sound) / 16000, np.array([[0.5, 0.5]]))
+    scipy.io.savemat(root / "stimuli/out_sentence_details_timit_all_loudness.mat", {"sentdet": sent})
+    # mVocs: 5 slots of 1 s in a 41-kHz stereo WAV; right channel = trigger pulses
+    codes, onsets = [2, 1, 2, 2, 1], [0.0, 1.0, 2.0, 3.0, 4.0]
+    scipy.io.savemat(root / "stimuli/SqMoPhys_MVOCStimcodes.mat", {"mVocsStimCodes": np.array(codes, float),
+                                                                    "mVocsStimOnTimes": np.array(onsets)})
+    wav = np.zeros((5 * 41000, 2), np.int16)
+    tt = np.arange(41000) / 41000
+    for k in range(5):
+        wav[k * 41000: (k + 1) * 41000, 0] = (3000 * np.sin(2 * np.pi * 500 * tt)).astype(np.int16)
+        wav[k * 41000: k * 41000 + 200, 1] = 30000
+    scipy.io.wavfile.write(root / "stimuli/MonkVocs_15Blocks.wav", 41000, wav)
+
+    def session(sid, animal, channels, timit_codes, mvoc_codes):
+        folder = root / "sessions" / sid
+        folder.mkdir()
+        n = len(timit_codes) + len(mvoc_codes)
+        stimon = 10.0 + 3.0 * np.arange(n)
+        trial = {"stimon": stimon[:, None], "timitStimcode": np.array(timit_codes + [0] * len(mvoc_codes))[:, None],
+                 "mVocStimcode": np.array([0] * len(timit_codes) + mvoc_codes)[:, None],
+                 "amStimcode": np.zeros((n, 1)), "fmStimcode": np.zeros((n, 1)), "dmrStimcode": np.zeros((n, 1))}
+        for ch in channels:
+            spikes = [t0 + d for t0 in stimon for d in (0.015, 0.0149, -0.2)]  # bins 3 and 2; one before onset
+            muspk(folder / f"{animal}_{sid}_{ch}_MUspk.mat", trial, spikes)
+        (folder / f"{animal}_{sid}_TRIALINFO.mat").write_bytes(b"not a channel")
+
+    session("180413", "b", ["Ch12", "Ch5p"], [1, 2, 1, 3, 1], [1, 2, 2])
+    session("191113", "c", ["Ch1ps2"], [2, 1, 1, 1], [2])
+    session("200101", "c", ["Ch3"], [1], [])  # a bad session
+
+
+@pytest.fixture
+def downer(tmp_path, monkeypatch):
+    make_downer(tmp_path)
+    real = scipy.io.loadmat
+
+    def guarded(path, *a, **k):  # the channel files must go through the field-skipping reader
+        assert "MUspk" not in str(path), "a MUspk file was read whole with scipy"
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(dmod.scipy.io, "loadmat", guarded)
+    return tmp_path
+
+
+def test_units_metadata_and_filters(downer):
+    ds = Downer2025Dataset(str(downer), _enumerate_only=True)
+    assert [m["cell_id"] for m in ds.nrn_meta] == ["b_180413_Ch12", "b_180413_Ch5p", "c_191113_Ch1ps2"]
+    m = ds.nrn_meta[1]
+    assert m == {"cell_id": "b_180413_Ch5p", "session_id": "180413", "animal_id": "b", "hemisphere": "RH",
+                 "area_group": "non-primary", "area": "AL", "channel": 5, "channel_suffix": "p",
+                 "n_channels_in_session": 2, "coord_x": 1.0, "coord_y": 2.0, "recording_type": "multi-unit"}
+    assert ds.nrn_meta[2]["area"] == "A1" and ds.nrn_meta[2]["coord_x"] is None
+    for kwargs, expected in (({"animals": ["c"]}, 1), ({"areas": ["primary"]}, 1), ({"areas": ["AL"]}, 2),
+                             ({"sessions": ["180413"]}, 2)):
+        assert Downer2025Dataset(str(downer), _enumerate_only=True, **kwargs).N_neurons == expected
+    with pytest.raises(ValueError, match="areas entry must be one of 'core'"):
+        Downer2025Dataset(str(downer), areas=["V1"])
+
+
+def test_timit_counts_split_and_tone(downer):
+    ds = Downer2025Dataset(str(downer), smooth=False)
+    assert ds.audio_fs is None and ds.hop is None and ds.F == 80
+    assert [(m["stim_id"], m["split"]) for m in ds.stim_meta] == [(1, "test"), (2, "estimation"), (3, "estimation")]
+    assert ds.stim_meta[0]["duration_s"] == pytest.approx(0.6) and ds.stim_meta[0]["befaft_s"] == (0.0, 0.0)
+    T = ds.stims[0].shape[-1]
+    assert T == 120  # 0.6 s of speech at 5 ms
+    r = ds.responses[0][0].numpy()
+    assert r.shape == (3, T) and (r[:, 3] == 1).all() and (r[:, 2] == 1).all() and r.sum() == 6
+    assert ds.responses[2][2].shape == (1, 1)  # session 191113 never played sentence 3
+    assert ds.responses[0][2].shape == (3, T)
+    np.testing.assert_allclose(ds.stims[1][0].numpy().mean(axis=1), 0, atol=1e-4)  # per-band z-scored
+    raw = Downer2025Dataset(str(downer), smooth=False, spec_zscore=False)
+    spec = raw.stims[1][0].numpy()
+    assert int(np.argmax(spec[:, 10:-10].mean(axis=1))) == 30  # the tone at Kaldi band 30's centre
+    test = Downer2025Dataset(str(downer), subset="test", smooth=False)
+    assert [m["stim_id"] for m in test.stim_meta] == [1]
+
+
+def test_mvocs_left_channel_only_and_waveforms(downer):
+    ds = Downer2025Dataset(str(downer), stimuli="mvocs", smooth=False)
+    assert [(m["name"], m["n_reps_in_wav"], m["split"]) for m in ds.stim_meta] == [("mvoc_001", 2, "estimation"),
+                                                                                 ("mvoc_002", 3, "test")]
+    assert ds.responses[1][0].shape == (2, 200)  # 1-s slots at 5 ms; session 180413 played mvoc 2 twice
+    w = Downer2025Dataset(str(downer), stimuli="mvocs", return_waveform=True, audio_fs=41000, smooth=False)
+    x = w.stims[1][0].numpy()
+    assert x.shape == (200 * 205,) and w.hop == 205
+    assert np.abs(x).max() < 0.1  # the trigger pulses (0.92 full scale) are not in the stimulus
+    np.testing.assert_allclose(x[:1000], (3000 * np.sin(2 * np.pi * 500 * np.arange(1000) / 41000)).astype(np.int16)
+                               / 32768, atol=1e-6)
+    both = Downer2025Dataset(str(downer), smooth=False) + ds
+    assert len(both.stim_meta) == 5 and both.N_neurons == 6
+
+
+def test_paper_tuning_finds_tuned_units():
+    rng = np.random.default_rng(1)
+    b = DatasetBuilder(dt_ms=10.0)
+    rate = np.abs(np.sin(np.linspace(0, 12, 100))) * 3
+    for s in range(3):
+        b.add_stim(np.zeros((1, 2, 100), np.float32), name=f"s{s}", split="test")
+    for n, tuned in enumerate([True, True, False, False]):
+        b.add_neuron(session_id="x", cell_id=str(n))
+        for s in range(3):
+            lam = np.roll(rate, 17 * s) if tuned else np.full(100, 1.5)
+            b.add_response(s, n, rng.poisson(lam, size=(8, 100)).astype(np.float32))
+    ds = Downer2025Dataset.__new__(Downer2025Dataset)
+    AudioNeuralDataset.__init__(ds, None, 10.0)
+    ds.stimuli = "timit"
+    ds._finish(b, 2, None)
+    out = ds.compute_paper_tuning(n_resamples=300, dt_ms_analysis=20.0, seed=3, verbose=False)
+    flags = [m["ahmed2025_timit_tuned"] for m in ds.nrn_meta]
+    assert flags == [True, True, False, False] and out["tuned"] == 2 and out["n_with_data"] == 4
+    assert ds.nrn_meta[0]["ahmed2025_timit_well_tuned"] and not ds.nrn_meta[2]["ahmed2025_timit_well_tuned"]
+    p1 = [m["ahmed2025_timit_p_wilcoxon"] for m in ds.nrn_meta]
+    ds.compute_paper_tuning(n_resamples=300, dt_ms_analysis=20.0, seed=3, verbose=False)
+    assert [m["ahmed2025_timit_p_wilcoxon"] for m in ds.nrn_meta] == p1  # same seed, same result
+    assert ds.attach_ahmed2025_well_tuned() == sum(m["ahmed2025_timit_well_tuned"] for m in ds.nrn_meta)
+    with pytest.raises(ValueError, match="dt_ms_analysis must be a whole multiple of dt_ms=10.0"):
+        ds.compute_paper_tuning(dt_ms_analysis=15.0)
+
+
+def test_missing_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Downer2025: missing under"):
+        Downer2025Dataset(str(tmp_path))
