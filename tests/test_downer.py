@@ -178,3 +178,11 @@ def test_paper_tuning_finds_tuned_units():
 def test_missing_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="Downer2025: missing under"):
         Downer2025Dataset(str(tmp_path))
+
+
+def test_each_channel_file_is_read_once(downer, monkeypatch):
+    calls = []
+    real = dmod.read_structs
+    monkeypatch.setattr(dmod, "read_structs", lambda p, v: calls.append(os.path.basename(p)) or real(p, v))
+    Downer2025Dataset(str(downer), smooth=False)
+    assert sorted(calls) == ["b_180413_Ch12_MUspk.mat", "b_180413_Ch5p_MUspk.mat", "c_191113_Ch1ps2_MUspk.mat"]

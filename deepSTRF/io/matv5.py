@@ -134,7 +134,14 @@ def read_struct(path: str, variable: str, skip=()) -> dict:
     """The fields of the 1x1 struct ``variable`` of a MAT v5 file, as numpy arrays
     (column-major shapes as stored) / strings / nested dicts, without reading the
     top-level fields named in ``skip``."""
-    skip = set(skip)
+    return read_structs(path, {variable: skip})[variable]
+
+
+def read_structs(path: str, variables: dict) -> dict:
+    """Several 1x1 struct variables in one pass over the file: ``{name: skip}`` ->
+    ``{name: fields}`` (see :func:`read_struct`)."""
+    wanted = {k: set(v) for k, v in variables.items()}
+    found: dict = {}
     import mmap
 
     try:
@@ -159,9 +166,11 @@ def read_struct(path: str, variable: str, skip=()) -> dict:
             flags = _element(body)[1]
             _element(body)
             _, name = _element(body)
-            if name.split(b"\0")[0].decode() != variable:
+            variable = name.split(b"\0")[0].decode()
+            if variable not in wanted:
                 src.pos = end
                 continue
+            skip = wanted[variable]
             cls = struct.unpack("<I", flags[:4])[0] & 0xFF
             if cls != MX_STRUCT:
                 raise MatFormatError(f"{path}: variable {variable!r} is not a struct")
@@ -177,7 +186,11 @@ def read_struct(path: str, variable: str, skip=()) -> dict:
                     body.skip(sub)
                     continue
                 out[field] = _matrix(body, sub, set(), 1) if sub else np.zeros((0, 0))
-            return out
+            found[variable] = out
+            src.pos = end
+            if len(found) == len(wanted):
+                return found
     except (EOFError, struct.error, zlib.error) as err:
         raise MatFormatError(f"{path}: truncated or malformed MAT data ({type(err).__name__})") from None
-    raise MatFormatError(f"{path}: no variable {variable!r}")
+    missing = sorted(set(wanted) - set(found))
+    raise MatFormatError(f"{path}: no variable {missing[0]!r}")

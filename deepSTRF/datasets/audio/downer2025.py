@@ -19,7 +19,7 @@ from ...download import download_dataset
 from ...dsp.binning import rebin_sum
 from ...dsp.resample import grid_lock, resample
 from ...dsp.spectrogram import kaldi_fbank
-from ...io.matv5 import read_struct
+from ...io.matv5 import read_structs
 from .._loading import require
 from ..builder import DatasetBuilder
 from ._crcns import check_choices
@@ -121,12 +121,18 @@ class Downer2025Dataset(AudioNeuralDataset):
         if _enumerate_only:
             self.nrn_meta, self.N_neurons = [u[1] for u in units], len(units)
             return
-        trials = {}
-        for path_, meta in units:
+        # one pass over every channel file: the session's trial table (the same in all its files) and the
+        # spike times, never the waveform field
+        from tqdm.auto import tqdm
+
+        trials, spikes_of = {}, []
+        for path_, meta in tqdm(units, desc=f"Downer2025 {stimuli} channels", leave=False, disable=None):
+            parts = read_structs(path_, {"spike": ("events",), "trial": ()})
             if meta["session_id"] not in trials:
-                t = read_struct(path_, "trial")
+                t = parts["trial"]
                 trials[meta["session_id"]] = (np.asarray(t["stimon"], float).ravel(),
                                               np.asarray(t[CODE[stimuli]], float).ravel().astype(np.int64))
+            spikes_of.append(np.sort(np.asarray(parts["spike"]["spktimes"], float).ravel()))
         table = _timit(root) if stimuli == "timit" else _mvocs(root)
         counts = [Counter(codes[codes > 0].tolist()) for _, codes in trials.values()]
         n_test = sheet["repeats"]["timit" if stimuli == "timit" else "mvocs"]
@@ -157,10 +163,9 @@ class Downer2025Dataset(AudioNeuralDataset):
             rows = np.flatnonzero(np.isin(codes, ids))
             if not len(rows):
                 continue
-            spikes = np.sort(np.asarray(read_struct(path_, "spike", skip=("events",))["spktimes"], float).ravel())
             for sid, r in _by_id(codes[rows], rows).items():
                 s, T = index[sid]
-                b.add_response(s, n, _bin(spikes, stimon[r], T, dt_ns))
+                b.add_response(s, n, _bin(spikes_of[n], stimon[r], T, dt_ns))
         self.species = "squirrel monkey"
         self._finish(b, n_mels, audio_fs if return_waveform else None, (250.0, 43000.0), smooth)
 
