@@ -385,3 +385,21 @@ def test_free_space_is_checked_before_downloading_and_unpacking(server, tmp_path
         download_nat4("A1", str(tmp_path / "NAT4"))
     assert server.routes["/zenodo/files/A1_NAT4_ozgf.fs100.ch18.tgz"].calls == 0  # nothing started
     assert not (tmp_path / "NAT4" / "A1_NAT4_ozgf.fs100.ch18.tgz").exists()
+
+
+def test_drum_alice_eeg_four_zips_into_their_folders(server, tmp_path):
+    from deepSTRF.datasets.audio import download_alice_eeg
+
+    uuids = {"eeg.0.zip": "264ca110-f7f4-4fd5-9b00-896102b841ad", "eeg.1.zip": "bef532d8-cf74-4b9d-9b4c-5c1f81610ce9",
+             "eeg.2.zip": "25fc51ae-d1fa-4094-85af-65dd4cf30251", "stimuli.zip": "df241468-26ee-42df-b27f-3f438cfc5a3f"}
+    bodies = {f"eeg.{k}.zip": make_zip({f"eeg/S0{k + 1}/S0{k + 1}_alice-raw.fif": f"fif{k}".encode()}) for k in range(3)}
+    bodies["stimuli.zip"] = make_zip({"stimuli/1.wav": b"RIFF-1"})
+    for name, uuid in uuids.items():
+        server.routes[f"/drum/bitstreams/{uuid}/download"] = Route(bodies[name])
+    root = download_alice_eeg(str(tmp_path / "Alice_EEG"))
+    assert {p for p in listing(root) if not os.path.basename(p).startswith(".")} >= {
+        "eeg.0/eeg/S01/S01_alice-raw.fif", "eeg.1/eeg/S02/S02_alice-raw.fif", "eeg.2/eeg/S03/S03_alice-raw.fif",
+        "stimuli/1.wav"}
+    assert open(os.path.join(root, "eeg.1/eeg/S02/S02_alice-raw.fif"), "rb").read() == b"fif1"
+    download_alice_eeg(str(tmp_path / "Alice_EEG"))  # idempotent: nothing fetched again
+    assert all(server.routes[f"/drum/bitstreams/{u}/download"].calls == 1 for u in uuids.values())
