@@ -5,6 +5,9 @@ Routes map a path to a :class:`Route`: the body and a ``mode``:
 - ``ok``: 200 with Content-Length.
 - ``truncate``: announces the full length, sends half, closes (every time).
 - ``drop_once``: like ``truncate`` on the first request, then ``ok``.
+- ``no_ranges``: like ``ok`` but ignores ``Range`` headers (answers 200 with
+  the whole body). Every other ``ok``-like mode answers ``Range: bytes=N-``
+  with 206 and the rest of the body.
 - ``error_once``: HTTP 500 on the first request, then ``ok``.
 - ``status``: always ``status`` (e.g. 404, 401).
 - ``slow``: ``ok`` in small chunks with pauses (to make downloads overlap).
@@ -35,6 +38,7 @@ class Route:
     password: str = "s3cret-pass"
     calls: int = 0
     forms: list = field(default_factory=list)
+    ranges: list = field(default_factory=list)  # the Range header of each request (None when absent)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -63,6 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"not found", "text/plain")
             return
         route.calls += 1
+        route.ranges.append(self.headers.get("Range"))
         if method == "POST":
             n = int(self.headers.get("Content-Length", 0))
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(n).decode()).items()}
@@ -89,6 +94,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(route.body[: len(route.body) // 2])
             self.wfile.flush()
             self.close_connection = True
+            return
+        rng = self.headers.get("Range")
+        if rng and mode != "no_ranges":  # "bytes=START-", as a resuming client asks
+            start = int(rng.removeprefix("bytes=").rstrip("-"))
+            if start >= len(route.body):
+                self._send(416, b"", "text/plain")
+                return
+            self.send_response(206)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Range", f"bytes {start}-{len(route.body) - 1}/{len(route.body)}")
+            self.send_header("Content-Length", str(len(route.body) - start))
+            self.end_headers()
+            self.wfile.write(route.body[start:])
+            self.wfile.flush()
             return
         self._send(200, route.body, route.content_type, chunks=(mode == "slow"))
 

@@ -403,3 +403,57 @@ def test_drum_alice_eeg_four_zips_into_their_folders(server, tmp_path):
     assert open(os.path.join(root, "eeg.1/eeg/S02/S02_alice-raw.fif"), "rb").read() == b"fif1"
     download_alice_eeg(str(tmp_path / "Alice_EEG"))  # idempotent: nothing fetched again
     assert all(server.routes[f"/drum/bitstreams/{u}/download"].calls == 1 for u in uuids.values())
+
+
+BIG = bytes(range(256)) * 4096  # 1 MiB, every byte position distinguishable modulo 256
+
+
+def _serve_big(server, mode):
+    server.routes["/github/big"] = Route(BIG, mode=mode)
+    return server.routes["/github/big"]
+
+
+def test_interrupted_download_resumes_with_a_range_request(server, tmp_path, monkeypatch):
+    from deepSTRF.download.fetch import fetch_file, partial_path
+
+    monkeypatch.setattr(fetch_mod, "CHUNK", 4096)  # small reads, so a cut transfer keeps what it received
+    route = _serve_big(server, "truncate")
+    with pytest.raises(DownloadError, match="big.zip: download from github:big failed"):
+        fetch_file("github:big", str(tmp_path), "big.zip", size=len(BIG))
+    kept = os.path.getsize(partial_path(str(tmp_path), "big.zip"))
+    assert 0 < kept <= len(BIG) // 2 and "big.zip" not in os.listdir(tmp_path)
+    route.mode = "ok"  # a later call (after Ctrl-C, say) continues where the last one stopped
+    path, sha, size = fetch_file("github:big", str(tmp_path), "big.zip", size=len(BIG),
+                                 known_hash="md5:" + hashlib.md5(BIG).hexdigest())
+    assert route.ranges[-1] == f"bytes={kept}-"
+    assert open(path, "rb").read() == BIG and size == len(BIG)
+    assert not os.path.exists(partial_path(str(tmp_path), "big.zip"))
+
+
+def test_retry_after_a_dropped_connection_resumes_and_a_server_without_ranges_restarts(server, tmp_path,
+                                                                                        monkeypatch):
+    from deepSTRF.download.fetch import fetch_file, partial_path
+
+    monkeypatch.setattr(fetch_mod, "CHUNK", 4096)
+    route = _serve_big(server, "drop_once")
+    path, _, _ = fetch_file("github:big", str(tmp_path / "a"), "big.zip", size=len(BIG))
+    assert route.ranges[0] is None and route.ranges[1].startswith("bytes=") and route.ranges[1] != "bytes=0-"
+    assert open(path, "rb").read() == BIG
+    # a server that ignores Range: the partial bytes are discarded, not prepended to the whole body
+    os.makedirs(os.path.dirname(partial_path(str(tmp_path / "b"), "big.zip")))
+    with open(partial_path(str(tmp_path / "b"), "big.zip"), "wb") as f:
+        f.write(b"stale bytes")
+    route = _serve_big(server, "no_ranges")
+    path, _, _ = fetch_file("github:big", str(tmp_path / "b"), "big.zip", size=len(BIG),
+                            known_hash="md5:" + hashlib.md5(BIG).hexdigest())
+    assert route.ranges == ["bytes=11-"] and open(path, "rb").read() == BIG
+
+
+def test_a_checksum_mismatch_discards_the_partial_data(server, tmp_path):
+    from deepSTRF.download.fetch import fetch_file, partial_path
+
+    _serve_big(server, "ok")
+    with pytest.raises(DownloadError, match="checksum"):
+        fetch_file("github:big", str(tmp_path), "big.zip", size=len(BIG), known_hash="md5:" + "0" * 32)
+    assert not os.path.exists(partial_path(str(tmp_path), "big.zip"))
+    assert "big.zip" not in os.listdir(tmp_path)

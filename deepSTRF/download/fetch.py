@@ -1,9 +1,14 @@
-"""Fetch one file: stream with a progress bar into a temporary file next to
-the target (pooch), check size and checksum, then move it into place.
+"""Fetch one file: stream with a progress bar into a partial file, check size
+and checksum (pooch), then move it into place.
 
-A failure leaves no file behind. Transient failures (connection errors,
-truncated bodies, HTTP 5xx) are retried with a short backoff; a 4xx, a
-failed CRCNS login or a checksum that stays wrong are final.
+Nothing unverified ever takes the target's name. An interrupted GET
+transfer keeps what it received in ``<dest>/.deepstrf/partial/<name>.part``
+and the next attempt (a retry, or a later call after Ctrl-C) asks the server
+for the rest with an HTTP ``Range`` request; a server that answers with the
+whole file instead restarts it cleanly. Transient failures (connection
+errors, truncated bodies, HTTP 5xx) are retried with a short backoff; a 4xx,
+a failed CRCNS login or a checksum that stays wrong are final, and a
+checksum mismatch discards the partial data.
 """
 
 from __future__ import annotations
@@ -55,6 +60,11 @@ def check_free_space(folder: str, needed: int | None, what: str) -> None:
                             f"under {folder}; free some space or pass another dest/path")
 
 
+def partial_path(dest_dir: str, name: str) -> str:
+    """Where an interrupted download of ``name`` keeps its bytes for resuming."""
+    return os.path.join(dest_dir, ".deepstrf", "partial", name.replace("/", "_") + ".part")
+
+
 def file_hash(path: str, alg: str = "sha256") -> str:
     h = hashlib.new(alg)
     with open(path, "rb") as f:
@@ -67,10 +77,11 @@ class _Downloader:
     """A pooch downloader: GET, or the CRCNS form POST; streams with tqdm and
     checks the byte count against the published size or Content-Length."""
 
-    def __init__(self, req: Request, label: str, progress: bool | None):
+    def __init__(self, req: Request, label: str, progress: bool | None, partial: str):
         self.req = req
         self.label = label
         self.progress = progress
+        self.partial = partial
 
     def __call__(self, url, output_file, pooch_instance, check_only=False):
         import requests
@@ -78,8 +89,18 @@ class _Downloader:
 
         r = self.req
         kwargs = {"stream": True, "timeout": TIMEOUT_S}
-        resp = requests.post(r.url, data=r.form, **kwargs) if r.method == "POST" else requests.get(r.url, **kwargs)
+        have = os.path.getsize(self.partial) if r.method == "GET" and os.path.exists(self.partial) else 0
+        if r.size is not None and have >= r.size:
+            have = 0  # a stale partial file as long as the whole: start again
+        if r.method == "POST":
+            resp = requests.post(r.url, data=r.form, **kwargs)
+        else:
+            resp = requests.get(r.url, headers={"Range": f"bytes={have}-"} if have else None, **kwargs)
         try:
+            if resp.status_code == 416:  # the server cannot continue from there: start again on the next attempt
+                os.remove(self.partial)
+                raise _Truncated(f"{self.label}: the server refused to resume at byte {have}")
+            resumed = have if resp.status_code == 206 else 0
             if resp.status_code in (401, 403) and r.method == "POST":
                 raise LoginError(f"CRCNS refused the login for {self.label} (HTTP {resp.status_code}); "
                                  f"check the username and password (register at {REGISTER_URL})")
@@ -95,17 +116,20 @@ class _Downloader:
             else:
                 chunks = []
             length = resp.headers.get("Content-Length")
-            expected = r.size if r.size is not None else (int(length) if length and length.isdigit() else None)
-            got = 0
-            with tqdm(total=expected, unit="B", unit_scale=True, desc=self.label, leave=False,
+            expected = r.size if r.size is not None else (
+                int(length) + resumed if length and length.isdigit() else None)
+            got = resumed
+            os.makedirs(os.path.dirname(self.partial), exist_ok=True)
+            with tqdm(total=expected, initial=resumed, unit="B", unit_scale=True, desc=self.label, leave=False,
                       disable=None if self.progress is None else not self.progress) as bar, \
-                    open(output_file, "wb") as out:
+                    open(self.partial, "ab" if resumed else "wb") as out:
                 for block in _chain(chunks, resp.iter_content(CHUNK)):
                     out.write(block)
                     got += len(block)
                     bar.update(len(block))
             if expected is not None and got != expected:
                 raise _Truncated(f"{self.label}: expected {expected} bytes, received {got}")
+            os.replace(self.partial, output_file)  # pooch checks the hash, then moves it into place
         finally:
             resp.close()
 
@@ -148,10 +172,12 @@ def fetch_file(source: str, dest_dir: str, name: str, size: int | None = None, k
             req = resolve(source, creds)
             if size is not None:
                 req.size = size
-            check_free_space(dest_dir, req.size, name)
+            partial = partial_path(dest_dir, name)
+            have = os.path.getsize(partial) if os.path.exists(partial) else 0
+            check_free_space(dest_dir, None if req.size is None else max(req.size - have, 0), name)
             expected_hash = known_hash or req.hash
             path = pooch.retrieve(req.url, known_hash=expected_hash, fname=name, path=dest_dir,
-                                  downloader=_Downloader(req, name, progress))
+                                  downloader=_Downloader(req, name, progress, partial))
             return path, file_hash(path), os.path.getsize(path)
         except Exception as err:  # noqa: BLE001 - classified below, re-raised
             last = err
