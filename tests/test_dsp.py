@@ -285,3 +285,27 @@ def test_make_wav2spec_and_errors():
         make_wav2spec("mel", 44100, 0.5)
     with pytest.raises(ValueError, match=r"input must be a \(B, 1, T_audio\) waveform"):
         CausalMelSpectrogram(16000, 5.0)(torch.zeros(1, 100))
+
+
+def test_bin_windows_matches_per_window_binning_and_exact_edges():
+    from deepSTRF.dsp import bin_windows
+
+    spikes = np.array([0.5, 1.0149999, 1.015, 1.015, 1.02, 2.0, 2.004, 2.0200001, 9.0])  # seconds, sorted
+    onsets = np.array([1.0, 2.0, 1.01, 5.0])  # the third window overlaps the first
+    n_bins = np.array([4, 4, 2, 3])
+    counts, starts = bin_windows(spikes, onsets, n_bins, dt_ms=5.0)
+    assert starts.tolist() == [0, 4, 8, 10, 13] and counts.dtype == np.float32
+    assert counts[0:4].tolist() == [0, 0, 1, 2]  # 1.0149999 in bin 2; 1.015 (twice) on the edge -> bin 3; 1.02 ends it
+    assert counts[4:8].tolist() == [2, 0, 0, 0]  # 2.0 and 2.004; 2.0200001 is past the window
+    assert counts[8:10].tolist() == [1, 2]  # the same spikes, counted again in the overlapping window
+    assert counts[10:13].tolist() == [0, 0, 0]
+    rng = np.random.default_rng(3)
+    train = np.sort(rng.uniform(0, 100, 5000))
+    on = rng.uniform(0, 99, 40)
+    nb = rng.integers(1, 200, 40)
+    c, st = bin_windows(train, on, nb, dt_ms=5.0)
+    for w in range(40):  # the per-trial reference: spikes relative to each onset
+        ref = bin_spikes([train - on[w]], dt_ms=5.0, n_bins=int(nb[w]), unit="s")[0]
+        np.testing.assert_array_equal(c[st[w]:st[w + 1]], ref)
+    with pytest.raises(ValueError, match="sorted"):
+        bin_windows(train[::-1], on, nb, dt_ms=5.0)

@@ -248,3 +248,25 @@ def test_builder_select_stims_reorders_and_drops():
     assert torch.equal(ds.responses[1][0], torch.full((1, 2), 10.0))
     with pytest.raises(ValueError, match="an index appears twice"):
         b.select_stims([1, 1])
+
+
+def test_builder_add_responses_block_equals_one_call_per_neuron():
+    rng = np.random.default_rng(0)
+    block = rng.random((3, 2, 5)).astype(np.float32)  # neurons x repeats x bins
+    one, many = DatasetBuilder(dt_ms=10.0), DatasetBuilder(dt_ms=10.0)
+    for b in (one, many):
+        b.add_stim(np.zeros((1, 2, 5)), name="x")
+        for _ in range(4):
+            b.add_neuron()
+    one.add_responses(0, [3, 0, 2], block)
+    for i, n in enumerate([3, 0, 2]):
+        many.add_response(0, n, block[i])
+    a, c = one.build(), many.build()
+    for n in (0, 2, 3):
+        assert torch.equal(a.responses[0][n], c.responses[0][n])
+    assert torch.equal(a.responses[0][3], torch.from_numpy(block[0]))
+    assert a.nrn_masks[0].tolist() == [True, False, True, True]
+    (rows, pairs), = list(a._store().runs())  # one contiguous run: later bulk passes see one block
+    assert rows.shape == (6, 5)
+    with pytest.raises(ValueError, match=r"responses \(stim 0\) must have shape \(2, R, 5\)"):
+        one.add_responses(0, [0, 1], block)

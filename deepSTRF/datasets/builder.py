@@ -126,6 +126,28 @@ class DatasetBuilder:
         for k, v in zip("sncor", (s, n, c, o, arr.shape[0])):
             self._cols[k].append(v)
 
+    def add_responses(self, stim: int, neurons, responses) -> None:
+        """Add the responses of several neurons to one stimulus in one step.
+
+        ``responses`` has shape ``(len(neurons), R, T)``: the same ``R``
+        repeats for all of them (neurons recorded together, e.g. the channels
+        of one session). Equivalent to one :meth:`add_response` per neuron,
+        but copied once and stored contiguously, which keeps later bulk work
+        (smoothing, normalising) in a few large passes.
+        """
+        s = check_index("stim", stim, self.n_stims)
+        ns = [check_index("neuron", n, self.n_neurons) for n in neurons]
+        arr = as_float32(f"responses (stim {s})", responses)
+        T = self._stim_T[s]
+        if arr.ndim != 3 or arr.shape[0] != len(ns) or arr.shape[1] < 1 or arr.shape[2] != T:
+            raise ValueError(f"responses (stim {s}) must have shape ({len(ns)}, R, {T}) (neurons, repeats, bins "
+                             f"of stim {s}); got {arr.shape}")
+        c, o = self._resp_buf.append(arr)
+        R = arr.shape[1]
+        for i, n in enumerate(ns):
+            for k, v in zip("sncor", (s, n, c, o + i * R * T, R)):
+                self._cols[k].append(v)
+
     def select_stims(self, order) -> None:
         """Keep only these stimuli, in this order (indices as returned by ``add_stim``).
 
