@@ -1,5 +1,6 @@
 """Downer 2025 from a small release in its layout (YAML, MUspk MAT files, TIMIT table, stereo mVoc WAV)."""
 
+import json
 import os
 
 import numpy as np
@@ -175,6 +176,31 @@ def test_paper_tuning_finds_tuned_units():
         ds.compute_paper_tuning(dt_ms_analysis=15.0)
 
 
+def _tuning_dataset(sessions):
+    b = DatasetBuilder(dt_ms=10.0)
+    for s in range(2):
+        b.add_stim(np.zeros((1, 2, 60), np.float32), name=f"s{s}", split="test")
+    for session in sessions:
+        rng = np.random.default_rng(int(session))  # the same data for a session whatever else is loaded
+        for c in range(3):
+            b.add_neuron(session_id=session, cell_id=f"{session}_{c}")
+            for s in range(2):
+                lam = 1.0 + np.abs(np.sin(np.linspace(0, 6 + c, 60) + s))
+                b.add_response(s, b.n_neurons - 1, rng.poisson(lam, size=(5, 60)).astype(np.float32))
+    ds = Downer2025Dataset.__new__(Downer2025Dataset)
+    AudioNeuralDataset.__init__(ds, None, 10.0)
+    ds.stimuli = "timit"
+    ds._finish(b, 2, None)
+    ds.compute_paper_tuning(n_resamples=200, dt_ms_analysis=10.0, verbose=False)
+    return {m["cell_id"]: m["ahmed2025_timit_delta_normalized"] for m in ds.nrn_meta}
+
+
+def test_paper_tuning_of_a_channel_does_not_depend_on_what_else_is_loaded():
+    both, alone = _tuning_dataset(["180413", "191113"]), _tuning_dataset(["191113"])
+    assert all(alone[c] == both[c] for c in alone)  # per-session seeds, every draw made up front
+    assert len(set(both.values())) == 6 and all(np.isfinite(v) for v in both.values())
+
+
 def test_missing_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="Downer2025: missing under"):
         Downer2025Dataset(str(tmp_path))
@@ -186,3 +212,19 @@ def test_each_channel_file_is_read_once(downer, monkeypatch):
     monkeypatch.setattr(dmod, "read_structs", lambda p, v: calls.append(os.path.basename(p)) or real(p, v))
     Downer2025Dataset(str(downer), smooth=False)
     assert sorted(calls) == ["b_180413_Ch12_MUspk.mat", "b_180413_Ch5p_MUspk.mat", "c_191113_Ch1ps2_MUspk.mat"]
+
+
+def test_well_tuned_flags_are_cached_per_channel(downer, monkeypatch):
+    full = Downer2025Dataset(str(downer), smooth=False)
+    n = full.attach_ahmed2025_well_tuned()
+    key = "ahmed2025_timit_well_tuned"
+    assert n == sum(m[key] for m in full.nrn_meta) and all(key in m for m in full.nrn_meta)
+    cache = json.loads((downer / ".deepstrf" / "ahmed2025_tuning.json").read_text())
+    (settings, flags), = cache.items()
+    assert settings.startswith("timit|dt_ms=5|smooth=False|n_resamples=10000")
+    assert flags == {m["cell_id"]: m[key] for m in full.nrn_meta}
+    # a new, filtered instance reads the flags from the cache instead of recomputing them
+    again = Downer2025Dataset(str(downer), smooth=False, sessions=["180413"])
+    monkeypatch.setattr(Downer2025Dataset, "compute_paper_tuning", lambda *a, **k: pytest.fail("recomputed"))
+    assert again.attach_ahmed2025_well_tuned() == sum(flags[m["cell_id"]] for m in again.nrn_meta)
+    assert [m[key] for m in again.nrn_meta] == [flags[m["cell_id"]] for m in again.nrn_meta]

@@ -65,6 +65,13 @@ def tuning(responses: list, seed: int, n_resamples: int, alpha: float, delta: fl
     rng = np.random.default_rng(seed)
     N = responses[0].shape[0]
     L = sum(r.shape[2] for r in responses)
+    # every random draw up front, so the result depends on the seed only (not on N or the chunking)
+    pairs = []
+    for r in responses:
+        R = r.shape[1]
+        i = rng.integers(0, R, size=n_resamples)
+        pairs.append((i, (i + rng.integers(1, R, size=n_resamples)) % R))  # a different repeat
+    shifts = rng.integers(1, L, size=n_resamples)
     true = np.empty((N, n_resamples))
     null = np.empty((N, n_resamples))
     step = max(1, (1 << 22) // max(1, N * L))
@@ -73,15 +80,12 @@ def tuning(responses: list, seed: int, n_resamples: int, alpha: float, delta: fl
         U = np.empty((k, N, L))
         V = np.empty((k, N, L))
         pos = 0
-        for r in responses:
-            R, T = r.shape[1], r.shape[2]
-            i = rng.integers(0, R, size=k)
-            j = (i + rng.integers(1, R, size=k)) % R  # a different repeat
-            U[:, :, pos: pos + T] = np.moveaxis(r[:, i], 1, 0)
-            V[:, :, pos: pos + T] = np.moveaxis(r[:, j], 1, 0)
+        for r, (i, j) in zip(responses, pairs):
+            T = r.shape[2]
+            U[:, :, pos: pos + T] = np.moveaxis(r[:, i[a: a + k]], 1, 0)
+            V[:, :, pos: pos + T] = np.moveaxis(r[:, j[a: a + k]], 1, 0)
             pos += T
-        shifts = rng.integers(1, L, size=k)
-        idx = (np.arange(L)[None, :] - shifts[:, None]) % L
+        idx = (np.arange(L)[None, :] - shifts[a: a + k, None]) % L
         Vs = np.take_along_axis(V, idx[:, None, :], axis=2)
         true[:, a: a + k] = _corr(U, V).T
         null[:, a: a + k] = _corr(U, Vs).T

@@ -6,7 +6,10 @@ Source: Zenodo record 16175377, one ~29 GB zip (``[Downer2025]``).
 
 from __future__ import annotations
 
+import json
 import os
+import warnings
+import zlib
 from collections import Counter
 
 import numpy as np
@@ -179,6 +182,7 @@ class Downer2025Dataset(AudioNeuralDataset):
                 block = np.stack([binned[:, starts[r] : starts[r] + T] for r in rr], axis=1)
                 b.add_responses(s, neurons, block)
         self.species = "squirrel monkey"
+        self._smoothed = bool(smooth)
         self._finish(b, n_mels, audio_fs if return_waveform else None, (250.0, 43000.0), smooth)
 
     def compute_paper_tuning(self, n_resamples: int = 10000, dt_ms_analysis: float = 50.0, seed: int = 0,
@@ -192,7 +196,9 @@ class Downer2025Dataset(AudioNeuralDataset):
         shifted; tuned = one-sided Wilcoxon rank-sum p < ``alpha``;
         well-tuned = tuned and ``(mean true - mean null) / sd null >= delta``.
         Writes ``ahmed2025_<stimuli>_{tuned, well_tuned, p_wilcoxon,
-        delta_normalized}`` to ``nrn_meta``; returns the counts.
+        delta_normalized}`` to ``nrn_meta``; returns the counts. Each
+        session's draws come from ``(seed, session id)``, all made up front,
+        so a channel's result is the same whichever channels are loaded.
         """
         factor = dt_ms_analysis / self.dt_ms
         if abs(factor - round(factor)) > 1e-9 or factor < 1:
@@ -204,7 +210,7 @@ class Downer2025Dataset(AudioNeuralDataset):
         groups: dict = {}
         for n, m in enumerate(self.nrn_meta):
             groups.setdefault(m["session_id"], []).append(n)
-        for g, (_, neurons) in enumerate(sorted(groups.items())):
+        for session, neurons in sorted(groups.items()):
             blocks = []
             for s in test:
                 rows = [self.responses[s][n] for n in neurons]
@@ -213,7 +219,8 @@ class Downer2025Dataset(AudioNeuralDataset):
                 blocks.append(rebin_sum(np.stack([r.numpy().astype(np.float64) for r in rows]), factor))
             stats = None
             if blocks:
-                stats = decide(*tuning(blocks, seed + g, n_resamples, alpha, delta, verbose), alpha, delta)
+                rng_seed = [seed, zlib.crc32(str(session).encode())]  # per session: independent of what else is loaded
+                stats = decide(*tuning(blocks, rng_seed, n_resamples, alpha, delta, verbose), alpha, delta)
                 result["n_with_data"] += len(neurons)
             for k, n in enumerate(neurons):
                 m = self.nrn_meta[n]
@@ -226,13 +233,64 @@ class Downer2025Dataset(AudioNeuralDataset):
         return result
 
     def attach_ahmed2025_well_tuned(self) -> int:
-        """Tag ``nrn_meta[n]['ahmed2025_<stimuli>_well_tuned']`` (computing it with
-        :meth:`compute_paper_tuning` defaults when absent); return the number of
-        flagged neurons in the current selection."""
+        """Tag ``nrn_meta[n]['ahmed2025_<stimuli>_well_tuned']``; return the number of
+        flagged neurons in the current selection.
+
+        The reference ships the flags as module constants computed on the
+        real release; those tables cannot be regenerated without the data,
+        so here the flags come from :meth:`compute_paper_tuning` with its
+        defaults (``n_resamples=10000``, ``dt_ms_analysis=50``, ``seed=0``,
+        ``alpha=0.05``, ``delta=0.5``; about 3 min for all 1718 channels)
+        and are cached per channel in
+        ``<path>/.deepstrf/ahmed2025_tuning.json``, keyed by those settings
+        and by ``dt_ms`` and smoothing, so later instances (any filter) only
+        read them. Per-session seeds make a channel's flag independent of
+        which other channels are loaded. Flags already in ``nrn_meta`` are
+        used as they are.
+        """
         key = f"ahmed2025_{self.stimuli}_well_tuned"
-        if not all(key in m for m in self.nrn_meta):
-            self.compute_paper_tuning(verbose=False)
+        if all(key in m for m in self.nrn_meta):
+            return sum(bool(self.nrn_meta[n][key]) for n in self.selected_neurons)
+        settings = f"{self.stimuli}|dt_ms={self.dt_ms:g}|smooth={getattr(self, '_smoothed', None)}|" \
+                   "n_resamples=10000|dt_ms_analysis=50|seed=0|alpha=0.05|delta=0.5"
+        cache_file = os.path.join(self.path, ".deepstrf", "ahmed2025_tuning.json") if getattr(
+            self, "path", None) else None
+        cache = _read_json(cache_file).get(settings, {}) if cache_file else {}
+        if all(m["cell_id"] in cache for m in self.nrn_meta):
+            for m in self.nrn_meta:
+                m[key] = bool(cache[m["cell_id"]])
+        else:
+            self.compute_paper_tuning()
+            if cache_file:
+                cache.update({m["cell_id"]: bool(m[key]) for m in self.nrn_meta})
+                _write_json(cache_file, settings, cache)
         return sum(bool(self.nrn_meta[n][key]) for n in self.selected_neurons)
+
+
+def _read_json(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        warnings.warn(f"Downer2025: ignoring the unreadable tuning cache {path} ({err})", stacklevel=3)
+        return {}
+
+
+def _write_json(path: str, settings: str, flags: dict) -> None:
+    """Merge ``flags`` under ``settings`` into the cache, atomically; a read-only dataset folder only warns."""
+    try:
+        doc = _read_json(path)
+        doc[settings] = flags
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(doc, f)
+        os.replace(tmp, path)
+    except OSError as err:
+        warnings.warn(f"Downer2025: could not cache the tuning flags in {path} ({err}); they will be recomputed "
+                      "next time", stacklevel=3)
 
 
 def _units(root, sheet, animals, areas, sessions) -> list[tuple[str, dict]]:
