@@ -7,7 +7,7 @@ table (499 sentences of 2-3.6 s at 16 kHz) and the 41-kHz stereo mVoc WAV.
 Prints the generation time, the cold-load time of each stimulus class (in a
 fresh interpreter) and its peak RSS.
 
-Usage: python benchmarks/load_downer.py [--channels 1718] [--sessions 41]
+Usage: python benchmarks/load_downer.py [--channels 1718] [--sessions 41] [--skip-tuning]
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ ds = Downer2025Dataset(sys.argv[1], stimuli=sys.argv[2])
 elapsed = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 tune = float("nan")
-if sys.argv[2] == "timit":
+if sys.argv[2] == "timit" and sys.argv[3] == "tune":
     t = time.perf_counter()
     ds.compute_paper_tuning(n_resamples=10000, verbose=False)
     tune = time.perf_counter() - t
@@ -89,6 +89,7 @@ def main() -> int:
     ap.add_argument("--channels", type=int, default=1718)
     ap.add_argument("--sessions", type=int, default=41)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--skip-tuning", action="store_true", help="do not time compute_paper_tuning (~3 min)")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="deepstrf-downer-")
     try:
@@ -97,11 +98,11 @@ def main() -> int:
         print(f"generated {args.channels} channels in {args.sessions} sessions in {time.perf_counter() - t:.0f} s",
               flush=True)
         for stimuli in ("timit", "mvocs"):
-            out = subprocess.run([sys.executable, "-c", CHILD, work, stimuli], capture_output=True, text=True,
+            out = subprocess.run([sys.executable, "-c", CHILD, work, stimuli, "no" if args.skip_tuning else "tune"], capture_output=True, text=True,
                                  check=True)
             elapsed, peak, payload, S, N, tune = out.stdout.split()
             print(f"{stimuli}: cold load {elapsed} s (S={S}, N={N}); peak RSS {peak} GiB for a {payload} GiB payload"
-                  + (f"; compute_paper_tuning(n_resamples=10000) {tune} s" if stimuli == "timit" else ""), flush=True)
+                  + (f"; compute_paper_tuning(n_resamples=10000) {tune} s" if stimuli == "timit" and not args.skip_tuning else ""), flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -177,6 +177,7 @@ class Downer2025Dataset(AudioNeuralDataset):
                 if binned is None:
                     binned = np.empty((len(neurons), counts.size), np.float32)
                 binned[i] = counts
+                spikes_of[n] = None  # binned: its spike times are no longer needed
             for sid, rr in _by_id(codes[rows], np.arange(len(rows))).items():
                 s, T = index[sid]
                 block = np.stack([binned[:, starts[r] : starts[r] + T] for r in rr], axis=1)
