@@ -160,6 +160,7 @@ class Downer2025Dataset(AudioNeuralDataset):
                 arr = np.zeros((1, n_mels, T), np.float32)
                 arr[0, :, : min(T, spec.shape[1])] = spec[:, :T]
             index[sid] = (b.add_stim(arr, **st["meta"]), T)
+        del table  # the source sounds (~0.2 GB for TIMIT) are no longer needed while the responses are binned
         # per session: every channel binned over all its trials in one vectorised pass, then one contiguous
         # (channels, repeats, T) block per stimulus
         by_session: dict = {}
