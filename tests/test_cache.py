@@ -1,0 +1,167 @@
+"""The processed-dataset cache layer: .npy + JSON written atomically, memory-mapped on read."""
+
+import math
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from deepSTRF.datasets._cache import CacheError, is_complete, read_processed, write_processed
+from deepSTRF.datasets.audio import SimulatedDataset
+
+
+def assert_same_value(a, b, where="value"):
+    """Equal with types: tensors/arrays element-wise (NaN == NaN), tuples stay tuples, floats incl. NaN;
+    a numpy scalar may come back as the Python scalar it holds."""
+    if isinstance(a, np.generic) and not isinstance(b, np.generic):
+        a = a.item()
+    assert type(a) is type(b) or (isinstance(a, float) and isinstance(b, float)), f"{where}: {type(a)} vs {type(b)}"
+    if isinstance(a, torch.Tensor):
+        assert a.dtype == b.dtype and a.shape == b.shape and torch.equal(torch.nan_to_num(a, 7.5),
+                                                                        torch.nan_to_num(b, 7.5)), where
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b, err_msg=where)
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same_value(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict):
+        assert list(a) == list(b), where
+        for k in a:
+            assert_same_value(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, float) and math.isnan(a):
+        assert math.isnan(b), where
+    else:
+        assert a == b, where
+
+
+def assert_same_dataset(cold, warm):
+    assert len(cold.stim_meta) == len(warm.stim_meta) and cold.N_neurons == warm.N_neurons
+    for s in range(len(cold.stim_meta)):
+        assert_same_value(cold.stims[s], warm.stims[s], f"stims[{s}]")
+        for n in range(cold.N_neurons):
+            assert_same_value(cold.responses[s][n], warm.responses[s][n], f"responses[{s}][{n}]")
+    assert torch.equal(cold.nrn_masks, warm.nrn_masks)
+    assert_same_value(cold.stim_meta, warm.stim_meta, "stim_meta")
+    assert_same_value(cold.nrn_meta, warm.nrn_meta, "nrn_meta")
+    skip = {"_stim_store", "_resp_store", "_masks", "_cache"}
+    assert_same_value({k: cold.__dict__[k] for k in sorted(cold.__dict__) if k not in skip},
+                      {k: warm.__dict__[k] for k in sorted(warm.__dict__) if k not in skip}, "attributes")
+
+
+@pytest.fixture
+def sim():
+    ds = SimulatedDataset(seed=2, n_neurons=5, n_est=4, n_val=2, n_site_b=2)
+    ds.nrn_meta[0].update(snr=float("nan"), pos=(1, 2.5), arr=np.arange(3, dtype=np.int16), flag=np.bool_(True),
+                          by_key={(1, "a"): [np.float32(0.5)]}, inf=float("-inf"))
+    return ds
+
+
+def test_round_trip_is_value_for_value_and_memory_mapped(sim, tmp_path):
+    folder = write_processed(sim, str(tmp_path / "c"))
+    assert is_complete(folder) and not [f for f in os.listdir(tmp_path) if f.startswith(".")]
+    warm = read_processed(folder, SimulatedDataset)
+    assert_same_dataset(sim, warm)
+    assert all(isinstance(c, np.memmap) for c in warm._store().chunks)
+    assert len(warm[0]["responses"]) == sim.get_N()  # __getitem__ works on the mapped stores
+    assert type(warm.nrn_meta[0]["pos"]) is tuple and warm.nrn_meta[0]["by_key"][(1, "a")] == [0.5]
+
+
+def _contents(folder):
+    out = {}
+    for f in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, f), "rb") as fh:
+            out[f] = fh.read()
+    return out
+
+
+def test_transforms_copy_and_never_write_the_cache(sim, tmp_path):
+    folder = write_processed(sim, str(tmp_path / "c"))
+    before = _contents(folder)
+    warm = read_processed(folder, SimulatedDataset)
+    warm.smooth_responses(21.0)
+    warm.normalize_responses("zscore")
+    warm.standardize_stims()
+    assert not torch.equal(torch.nan_to_num(warm.responses[0][0]), torch.nan_to_num(sim.responses[0][0]))
+    assert _contents(folder) == before
+    assert_same_dataset(sim, read_processed(folder, SimulatedDataset))
+
+
+def test_truncated_missing_or_incomplete_caches_are_refused(sim, tmp_path):
+    folder = write_processed(sim, str(tmp_path / "c"))
+    path = os.path.join(folder, "resp_0.npy")
+    size = os.path.getsize(path)
+    with open(path, "r+b") as f:
+        f.truncate(size - 4)
+    with pytest.raises(CacheError, match=rf"resp_0.npy is {size - 4} bytes, the manifest says {size}"):
+        read_processed(folder, SimulatedDataset)
+    os.remove(path)
+    with pytest.raises(CacheError, match="resp_0.npy is missing"):
+        read_processed(folder, SimulatedDataset)
+    os.remove(os.path.join(folder, "manifest.json"))  # what a crash before the last write leaves
+    assert not is_complete(folder)
+    with pytest.raises(CacheError, match="no readable manifest"):
+        read_processed(folder, SimulatedDataset)
+
+
+def test_second_writer_keeps_the_first_cache_and_class_is_checked(sim, tmp_path):
+    folder = write_processed(sim, str(tmp_path / "c"))
+    stamp = os.stat(os.path.join(folder, "manifest.json")).st_mtime_ns
+    write_processed(SimulatedDataset(seed=9, n_neurons=2, n_est=2, n_val=1, n_site_b=1), folder)  # lost the race: discarded
+    assert os.stat(os.path.join(folder, "manifest.json")).st_mtime_ns == stamp
+    assert read_processed(folder, SimulatedDataset).N_neurons == 5
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".")]
+
+    class Other(SimulatedDataset):
+        pass
+
+    with pytest.raises(CacheError, match="holds a deepSTRF.datasets.audio.simulated.SimulatedDataset"):
+        read_processed(folder, Other)
+
+
+def _ns1(root):
+    from test_ns1 import make_ns1
+
+    from deepSTRF.datasets.audio import NS1Dataset
+
+    root.mkdir()
+    make_ns1(root)
+    return NS1Dataset(str(root))
+
+
+def _le(root):
+    from test_le2025 import make_le
+
+    from deepSTRF.datasets.audio import Le2025Dataset
+
+    make_le(root)
+    with pytest.warns(UserWarning):
+        return Le2025Dataset(str(root))
+
+
+def _downer(root):
+    from test_downer import make_downer
+
+    from deepSTRF.datasets.audio import Downer2025Dataset
+
+    make_downer(root)
+    return Downer2025Dataset(str(root), stimuli="mvocs")
+
+
+def _ac1(root):
+    from test_crcns_ac1 import make_ac1
+
+    from deepSTRF.datasets.audio import CRCNSAC1Dataset
+
+    make_ac1(root)
+    with pytest.warns(RuntimeWarning, match="loaded together"), pytest.warns(UserWarning, match="skipped"):
+        return CRCNSAC1Dataset(str(root))
+
+
+@pytest.mark.parametrize("make", [_ns1, _le, _downer, _ac1], ids=["ns1", "le2025", "downer2025", "crcns_ac1"])
+def test_loaders_round_trip(make, tmp_path):
+    cold = make(tmp_path / "data")
+    warm = read_processed(write_processed(cold, str(tmp_path / "cache")), type(cold))
+    assert_same_dataset(cold, warm)
