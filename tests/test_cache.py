@@ -165,3 +165,32 @@ def test_loaders_round_trip(make, tmp_path):
     cold = make(tmp_path / "data")
     warm = read_processed(write_processed(cold, str(tmp_path / "cache")), type(cold))
     assert_same_dataset(cold, warm)
+
+
+def test_cache_key_follows_content_arguments_and_sources(tmp_path):
+    from deepSTRF.datasets._cache import cache_key, source_fingerprint
+    from deepSTRF.datasets.audio import NS1Dataset
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.mat").write_bytes(b"12345")
+    (tmp_path / "b.wav").write_bytes(b"RIFF")
+    fp = source_fingerprint(str(tmp_path))
+    name, desc = cache_key(NS1Dataset, {"path": "/x", "dt_ms": 5.0, "smooth": True, "download": False}, fp)
+    assert name.startswith("NS1Dataset-") and desc["arguments"] == {"dt_ms": 5.0, "smooth": True}
+    same, _ = cache_key(NS1Dataset, {"path": "/elsewhere/../x", "smooth": True, "dt_ms": 5.0, "download": True}, fp)
+    assert same == name  # path spelling, download flag and argument order do not matter
+    assert cache_key(NS1Dataset, {"dt_ms": 5.0, "smooth": False}, fp)[0] != name
+    assert cache_key(NS1Dataset, {"dt_ms": 5.0, "smooth": True}, fp, loader_version=2)[0] != name
+    assert cache_key(SimulatedDataset, {"dt_ms": 5.0, "smooth": True}, fp)[0] != name
+    (tmp_path / ".deepstrf").mkdir()  # our own state (and the caches themselves) are not sources
+    (tmp_path / ".deepstrf" / "files.json").write_text("{}")
+    assert source_fingerprint(str(tmp_path)) == fp
+    st = os.stat(tmp_path / "a" / "x.mat")
+    os.utime(tmp_path / "a" / "x.mat", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # touched
+    assert source_fingerprint(str(tmp_path)) != fp
+    os.utime(tmp_path / "a" / "x.mat", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert source_fingerprint(str(tmp_path)) == fp
+    (tmp_path / "c.txt").write_text("new")  # a new file
+    assert source_fingerprint(str(tmp_path)) != fp
+    with pytest.raises(TypeError, match="cannot key a cache"):
+        cache_key(NS1Dataset, {"weird": object()}, fp)

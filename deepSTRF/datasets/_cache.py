@@ -219,3 +219,67 @@ def _decode(x, arrays: _ArrayLoader):
 def _decode_key(k, arrays):
     v = _decode(k, arrays)
     return tuple(v) if isinstance(v, list) else v
+
+
+# ---------------------------------------------------------------- keys
+_NOT_CONTENT = ("path", "download", "cache", "verbose", "progress")
+
+
+def source_fingerprint(root: str, ignore: tuple[str, ...] = (".deepstrf",)) -> str:
+    """SHA-256 over (relative path, size, mtime in ns) of every file under ``root``.
+
+    Cheap (one ``stat`` per file, no reading), and any added, removed,
+    resized or touched source file changes it. Folders named in ``ignore``
+    (our own state, including the caches) are skipped.
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    root = os.path.realpath(root)
+    if os.path.isfile(root):
+        st = os.stat(root)
+        h.update(f"{os.path.basename(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return h.hexdigest()
+    for d, dirs, files in os.walk(root):
+        dirs[:] = sorted(x for x in dirs if x not in ignore)
+        for f in sorted(files):
+            p = os.path.join(d, f)
+            try:
+                st = os.stat(p)
+            except FileNotFoundError:  # a dangling link is not a source
+                continue
+            h.update(f"{os.path.relpath(p, root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def cache_key(cls, arguments: dict, fingerprint: str, loader_version: int = 1) -> tuple[str, dict]:
+    """``(folder name, description)`` of the cache for ``cls(**arguments)`` on sources with ``fingerprint``.
+
+    Every argument except those that cannot change the content (``path``,
+    ``download``, ``cache``, ``verbose``, ``progress``) enters the key, in a
+    canonical JSON form, with the class, the cache format, the loader's
+    format version and the source fingerprint; any change gives another
+    folder.
+    """
+    import hashlib
+
+    args = {k: _canonical(v) for k, v in sorted(arguments.items()) if k not in _NOT_CONTENT}
+    desc = {"class": f"{cls.__module__}.{cls.__qualname__}", "format": FORMAT, "loader_version": int(loader_version),
+            "arguments": args, "sources": fingerprint}
+    digest = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()[:20]
+    return f"{cls.__name__}-{digest}", desc
+
+
+def _canonical(v):
+    if isinstance(v, (list, tuple, set, frozenset)):
+        items = [_canonical(x) for x in v]
+        return sorted(items, key=repr) if isinstance(v, (set, frozenset)) else items
+    if isinstance(v, dict):
+        return {str(k): _canonical(x) for k, x in sorted(v.items(), key=lambda kv: repr(kv[0]))}
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return repr(v)
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    raise TypeError(f"argument value of type {type(v).__name__} cannot key a cache")
