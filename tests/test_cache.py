@@ -194,3 +194,72 @@ def test_cache_key_follows_content_arguments_and_sources(tmp_path):
     assert source_fingerprint(str(tmp_path)) != fp
     with pytest.raises(TypeError, match="cannot key a cache"):
         cache_key(NS1Dataset, {"weird": object()}, fp)
+
+
+def _small(seed=2):
+    return SimulatedDataset(seed=seed, n_neurons=4, n_est=3, n_val=2, n_site_b=2)
+
+
+def test_load_or_build_builds_once_then_maps_and_rebuilds_on_changes(tmp_path, monkeypatch):
+    from deepSTRF.datasets._cache import load_or_build
+
+    monkeypatch.delenv("DEEPSTRF_CACHE_DIR", raising=False)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "source.bin").write_bytes(b"abc")
+    builds = []
+
+    def build(seed=2):
+        builds.append(seed)
+        return _small(seed)
+
+    first = load_or_build(SimulatedDataset, {"seed": 2}, str(data), build)
+    again = load_or_build(SimulatedDataset, {"seed": 2, "download": True}, str(data), build)
+    assert builds == [2] and isinstance(again._store().chunks[0], np.memmap)
+    assert_same_dataset(_small(2), again)
+    assert_same_dataset(first, again)
+    (name,) = [f for f in os.listdir(data / ".deepstrf" / "processed") if not f.endswith(".lock")]
+    load_or_build(SimulatedDataset, {"seed": 3}, str(data), lambda: build(3))  # another argument: another cache
+    assert builds == [2, 3]
+    (data / "source.bin").write_bytes(b"abcd")  # a changed source: rebuilt
+    load_or_build(SimulatedDataset, {"seed": 2}, str(data), build)
+    assert builds == [2, 3, 2]
+    # a damaged cache is reported in one line and rebuilt, never used
+    folders = sorted(p for p in (data / ".deepstrf" / "processed").iterdir() if p.is_dir())
+    for p in folders:
+        with open(p / "resp_0.npy", "r+b") as f:
+            f.truncate(100)
+    with pytest.warns(UserWarning, match=r"deepSTRF cache: .*resp_0.npy is 100 bytes.*; rebuilding"):
+        fresh = load_or_build(SimulatedDataset, {"seed": 2}, str(data), build)
+    assert builds == [2, 3, 2, 2]
+    assert_same_dataset(_small(2), fresh)
+    monkeypatch.setenv("DEEPSTRF_CACHE_DIR", str(tmp_path / "elsewhere"))
+    load_or_build(SimulatedDataset, {"seed": 2}, str(data), build)
+    assert builds[-1] == 2 and len(builds) == 5 and any((tmp_path / "elsewhere").iterdir())
+
+
+def test_concurrent_first_loads_build_once(tmp_path):
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "source.bin").write_bytes(b"abc")
+    log = tmp_path / "builds.log"
+    code = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {os.path.dirname(__file__)!r})\n"
+        "from deepSTRF.datasets._cache import load_or_build\n"
+        "from deepSTRF.datasets.audio import SimulatedDataset\n"
+        "from test_cache import _small\n"
+        "def build():\n"
+        f"    open({str(log)!r}, 'a').write('built\\n'); time.sleep(1.0); return _small(2)\n"
+        f"ds = load_or_build(SimulatedDataset, {{'seed': 2}}, {str(data)!r}, build)\n"
+        "print(type(ds._store().chunks[0]).__name__, float(ds.responses[0][0].nansum()))\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    assert log.read_text() == "built\n"  # one build; the other two waited and mapped its cache
+    assert len({o.decode() for o, _ in outs}) == 1 and outs[0][0].decode().startswith("memmap")

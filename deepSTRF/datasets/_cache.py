@@ -283,3 +283,73 @@ def _canonical(v):
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     raise TypeError(f"argument value of type {type(v).__name__} cannot key a cache")
+
+
+# ---------------------------------------------------------------- load or build
+def cache_root(data_root: str | None) -> str:
+    """``$DEEPSTRF_CACHE_DIR`` if set, else ``<data_root>/.deepstrf/processed`` (or the user cache
+    folder's ``processed/`` for datasets with no data folder)."""
+    env = os.environ.get("DEEPSTRF_CACHE_DIR")
+    if env:
+        return os.path.abspath(env)
+    if data_root is None:
+        from .._paths import default_cache_dir
+
+        return default_cache_dir("processed")
+    base = data_root if os.path.isdir(data_root) else os.path.dirname(data_root)
+    return os.path.join(os.path.abspath(base), ".deepstrf", "processed")
+
+
+def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_version: int = 1):
+    """The dataset ``cls(**arguments)`` from its cache, or ``build()`` and cache it.
+
+    The key is :func:`cache_key` over the arguments and the fingerprint of
+    ``data_root``. A cache that fails its checks is reported in one warning
+    line and rebuilt, never used. The build runs under a file lock per key,
+    so concurrent first loads (DataLoader workers, DDP ranks, several
+    scripts) build once and the others then map that cache. If the cache
+    cannot be written (read-only disk), the built dataset is returned with a
+    warning.
+    """
+    import warnings
+
+    from filelock import FileLock
+
+    fingerprint = source_fingerprint(data_root) if data_root is not None else "none"
+    name, desc = cache_key(cls, arguments, fingerprint, loader_version)
+    root = cache_root(data_root)
+    folder = os.path.join(root, name)
+
+    def attempt():
+        if not is_complete(folder):
+            return None
+        try:
+            return read_processed(folder, cls)
+        except CacheError as err:
+            warnings.warn(f"deepSTRF cache: {err}; rebuilding", stacklevel=4)
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+
+    ds = attempt()
+    if ds is not None:
+        return ds
+    try:
+        os.makedirs(root, exist_ok=True)
+        lock = FileLock(os.path.join(root, f"{name}.lock"))
+    except OSError as err:
+        warnings.warn(f"deepSTRF cache: cannot use {root} ({err}); loading without a cache", stacklevel=3)
+        return build()
+    with lock:
+        ds = attempt()  # another process may have built it while we waited
+        if ds is not None:
+            return ds
+        built = build()
+        try:
+            write_processed(built, folder)
+            with open(os.path.join(folder, "key.json"), "w", encoding="utf-8") as f:
+                json.dump(desc, f, indent=1)  # for `deepstrf cache list`; not part of the checked files
+        except (OSError, TypeError) as err:
+            warnings.warn(f"deepSTRF cache: could not write {folder} ({err}); it will be rebuilt next time",
+                          stacklevel=3)
+            return built
+    return read_processed(folder, cls)  # the mapped copy: the in-memory build is released
