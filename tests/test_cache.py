@@ -263,3 +263,21 @@ def test_concurrent_first_loads_build_once(tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0], outs
     assert log.read_text() == "built\n"  # one build; the other two waited and mapped its cache
     assert len({o.decode() for o, _ in outs}) == 1 and outs[0][0].decode().startswith("memmap")
+
+
+def test_a_mapped_dataset_pickles_by_reference_until_it_is_transformed(tmp_path):
+    import pickle
+
+    cold = SimulatedDataset(seed=4)
+    warm = read_processed(write_processed(cold, str(tmp_path / "c")), SimulatedDataset)
+    blob = pickle.dumps(warm)
+    # the stimuli and responses travel as file references (the simulated truth attributes still travel by value)
+    assert len(pickle.dumps(cold)) - len(blob) > 0.99 * cold.payload_nbytes
+    back = pickle.loads(blob)
+    assert isinstance(back._store().chunks[0], np.memmap)
+    assert_same_dataset(cold, back)
+    warm.smooth_responses(21.0)  # the chunk is copied into private memory, so it pickles by value
+    assert not isinstance(warm._store().chunks[0], np.memmap)
+    smoothed = pickle.loads(pickle.dumps(warm))
+    assert torch.equal(torch.nan_to_num(smoothed.responses[0][0]), torch.nan_to_num(warm.responses[0][0]))
+    assert not torch.equal(torch.nan_to_num(smoothed.responses[0][0]), torch.nan_to_num(cold.responses[0][0]))

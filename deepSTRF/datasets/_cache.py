@@ -21,9 +21,11 @@ The folder is written under a temporary name and renamed into place, and
 ``manifest.json`` is written last, so a crash mid-write never leaves a
 folder that looks complete. On read, every file's size is checked against
 the manifest; a mismatch raises :class:`CacheError` (the caller reports it
-and rebuilds). Chunks are mapped copy-on-write (``mmap_mode='c'``): reading
-costs only the pages touched, processes share those pages, and an in-place
-transform gets private copies of the pages it writes; the files never change.
+and rebuilds). Chunks are mapped copy-on-write (``mmap_mode='c'``) and
+marked shared: reading costs only the pages touched, processes share those
+pages, an in-place transform first copies the chunk into private memory (so
+a chunk that is still a map equals its file, and pickles as a reference to
+it), and the files never change.
 """
 
 from __future__ import annotations
@@ -141,9 +143,9 @@ def read_processed(folder: str, cls):
     for nd in t["stim_ndims"].tolist():
         shapes.append(tuple(t["stim_shapes_flat"][pos : pos + nd].tolist()))
         pos += nd
-    stims = PackedStims(stim, t["stim_chunk_of"], t["stim_offset_of"], shapes)
+    stims = PackedStims(stim, t["stim_chunk_of"], t["stim_offset_of"], shapes, shared=[True] * len(stim))
     responses = PackedResponses(resp, t["stim_T"], meta["n_neurons"], t["pair_stim"], t["pair_nrn"],
-                                t["pair_chunk"], t["pair_offset"], t["pair_reps"])
+                                t["pair_chunk"], t["pair_offset"], t["pair_reps"], shared=[True] * len(resp))
     ds = cls.__new__(cls)
     arrays = _ArrayLoader(folder)
     ds.__dict__.update(_decode(meta["attrs"], arrays))

@@ -185,15 +185,18 @@ class PackedResponses:
         """Copy every chunk that another dataset shares, so in-place work stays here."""
         for i, shared in enumerate(self.shared):
             if shared:
-                self.chunks[i] = self.chunks[i].copy()
+                self.chunks[i] = np.array(self.chunks[i])  # a plain in-memory copy (also of a map)
                 self.shared[i] = False
 
     def __getstate__(self):
-        return {k: getattr(self, k) for k in _STATE}
+        state = {k: getattr(self, k) for k in _STATE}
+        state["chunks"] = _chunks_out(self.chunks)
+        return state
 
     def __setstate__(self, state):
         for k, v in state.items():
             setattr(self, k, v)
+        self.chunks = _chunks_in(self.chunks)
 
     @classmethod
     def from_blocks(cls, blocks, stim_T, n_neurons) -> "PackedResponses":
@@ -254,6 +257,15 @@ class PackedStims:
     def __len__(self) -> int:
         return len(self.shapes)
 
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["chunks"] = _chunks_out(self.chunks)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.chunks = _chunks_in(self.chunks)
+
     def array(self, s: int) -> np.ndarray:
         shape = self.shapes[s]
         off = int(self.offset_of[s])
@@ -269,7 +281,7 @@ class PackedStims:
     def make_private(self) -> None:
         for i, shared in enumerate(self.shared):
             if shared:
-                self.chunks[i] = self.chunks[i].copy()
+                self.chunks[i] = np.array(self.chunks[i])  # a plain in-memory copy (also of a map)
                 self.shared[i] = False
 
     @classmethod
@@ -297,6 +309,37 @@ class PackedStims:
             shapes.extend(part.shapes[i] for i in kept)
         return cls(chunks, np.concatenate(chunk_of), np.concatenate(offset_of), shapes,
                    shared=[True] * len(chunks))
+
+
+# ------------------------------------------------------------ pickling
+class _MappedChunk:
+    """A chunk that is an unmodified map of a cache file, pickled as (file, offset, length)."""
+
+    __slots__ = ("filename", "offset", "length")
+
+    def __init__(self, filename: str, offset: int, length: int):
+        self.filename, self.offset, self.length = filename, offset, length
+
+
+def _chunks_out(chunks):
+    """Chunks for pickling: a whole-file map (only ever read: transforms copy it first, see
+    ``make_private``) travels as a reference, so DataLoader workers and DDP ranks started
+    with ``spawn`` map the same pages instead of receiving a copy."""
+    import mmap
+
+    out = []
+    for c in chunks:
+        if isinstance(c, np.memmap) and isinstance(c.base, mmap.mmap) and c.filename and c.ndim == 1 \
+                and c.dtype == np.float32:
+            out.append(_MappedChunk(c.filename, int(c.offset), int(c.shape[0])))
+        else:
+            out.append(c)
+    return out
+
+
+def _chunks_in(chunks):
+    return [np.memmap(c.filename, dtype=np.float32, mode="c", offset=c.offset, shape=(c.length,))
+            if isinstance(c, _MappedChunk) else c for c in chunks]
 
 
 # ---------------------------------------------------------------------- views
