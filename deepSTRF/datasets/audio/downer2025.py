@@ -129,13 +129,19 @@ class Downer2025Dataset(AudioNeuralDataset):
         from tqdm.auto import tqdm
 
         trials, spikes_of = {}, []
-        for path_, meta in tqdm(units, desc=f"Downer2025 {stimuli} channels", leave=False, disable=None):
+        n_sessions = len({m["session_id"] for _, m in units})
+        bar = tqdm(total=n_sessions, desc=f"Downer2025 {stimuli}: reading sessions", unit="session", leave=False,
+                   disable=None)
+        for path_, meta in units:
             parts = read_structs(path_, {"spike": ("events",), "trial": ()})
             if meta["session_id"] not in trials:
+                bar.update(1)
+                bar.set_postfix_str(f"session {meta['session_id']}")
                 t = parts["trial"]
                 trials[meta["session_id"]] = (np.asarray(t["stimon"], float).ravel(),
                                               np.asarray(t[CODE[stimuli]], float).ravel().astype(np.int64))
             spikes_of.append(np.sort(np.asarray(parts["spike"]["spktimes"], float).ravel()))
+        bar.close()
         table = _timit(root) if stimuli == "timit" else _mvocs(root)
         counts = [Counter(codes[codes > 0].tolist()) for _, codes in trials.values()]
         n_test = sheet["repeats"]["timit" if stimuli == "timit" else "mvocs"]
