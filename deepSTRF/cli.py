@@ -134,6 +134,24 @@ def fit_command(args) -> int:
     return 0
 
 
+def cache_command(args) -> int:
+    """``deepstrf cache list`` / ``deepstrf cache clear [NAME]``."""
+    from .datasets._cache import cache_roots, clear_caches, list_caches
+
+    roots = cache_roots(args.path)
+    if args.action == "clear":
+        removed = clear_caches(roots, args.name)
+        print("\n".join(f"removed {f}" for f in removed) or "no cache to remove")
+        return 0
+    entries = list_caches(roots)
+    for e in entries:
+        arguments = ", ".join(f"{k}={v!r}" for k, v in e["arguments"].items())
+        print(f"{e['class'].rsplit('.', 1)[-1]}({arguments})  {e['bytes'] / 2**20:.1f} MiB  "
+              f"{e['age_s'] / 3600:.1f} h old  {e['folder']}")
+    print(f"{len(entries)} cache(s), {sum(e['bytes'] for e in entries) / 2**20:.1f} MiB" if entries else "no caches")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from .datasets.zoo import DATASETS
 
@@ -161,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("info", help="summarise a dataset")
     p.add_argument("dataset", help=f"one of: {', '.join(sorted(DATASETS))}")
     p.add_argument("--path", default=None, help="dataset folder (default: the cache)")
+    p = sub.add_parser("cache", help="list or delete processed-dataset caches")
+    p.add_argument("action", choices=("list", "clear"))
+    p.add_argument("name", nargs="?", default=None, help="clear only this dataset's caches (e.g. NS1 or NS1Dataset)")
+    p.add_argument("--path", action="append", default=None, help="also look under this data folder; repeatable")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -168,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "fit":
             return fit_command(args)
+        if args.command == "cache":
+            return cache_command(args)
         if args.command in ("datasets", "download", "verify"):
             from . import _cli_downloads as dl
 

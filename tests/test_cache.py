@@ -281,3 +281,31 @@ def test_a_mapped_dataset_pickles_by_reference_until_it_is_transformed(tmp_path)
     smoothed = pickle.loads(pickle.dumps(warm))
     assert torch.equal(torch.nan_to_num(smoothed.responses[0][0]), torch.nan_to_num(warm.responses[0][0]))
     assert not torch.equal(torch.nan_to_num(smoothed.responses[0][0]), torch.nan_to_num(cold.responses[0][0]))
+
+
+def test_cli_cache_list_and_clear(tmp_path, monkeypatch, capsys):
+    from deepSTRF.cli import main
+    from deepSTRF.datasets._cache import load_or_build
+
+    monkeypatch.setenv("DEEPSTRF_DATA_DIR", str(tmp_path / "home"))
+    monkeypatch.delenv("DEEPSTRF_CACHE_DIR", raising=False)
+    inside = tmp_path / "home" / "Sim"
+    outside = tmp_path / "elsewhere" / "Sim"
+    for d in (inside, outside):
+        d.mkdir(parents=True)
+        (d / "source.bin").write_bytes(b"x")
+    load_or_build(SimulatedDataset, {"seed": 2}, str(inside), lambda: _small(2))
+    load_or_build(SimulatedDataset, {"seed": 3}, str(outside), lambda: _small(3))
+    assert main(["cache", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "SimulatedDataset(seed=2)" in out and "seed=3" not in out and "1 cache(s)" in out
+    assert main(["cache", "list", "--path", str(tmp_path / "elsewhere")]) == 0
+    out = capsys.readouterr().out
+    assert "SimulatedDataset(seed=3)" in out and "2 cache(s)" in out and "h old" in out
+    assert main(["cache", "clear", "NS1", "--path", str(tmp_path / "elsewhere")]) == 0
+    assert "no cache to remove" in capsys.readouterr().out
+    assert main(["cache", "clear", "simulated", "--path", str(tmp_path / "elsewhere")]) == 0
+    assert capsys.readouterr().out.count("removed ") == 2
+    assert not [p for p in (inside / ".deepstrf" / "processed").iterdir() if p.is_dir()]
+    assert main(["cache", "list", "--path", str(tmp_path / "elsewhere")]) == 0
+    assert "no caches" in capsys.readouterr().out

@@ -355,3 +355,59 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
                           stacklevel=3)
             return built
     return read_processed(folder, cls)  # the mapped copy: the in-memory build is released
+
+
+# ---------------------------------------------------------------- listing
+def cache_roots(extra: list[str] | None = None, depth: int = 3) -> list[str]:
+    """Folders that may hold caches: ``$DEEPSTRF_CACHE_DIR``, every ``.deepstrf/processed``
+    within ``depth`` levels of the default data folder, and those of ``extra`` folders."""
+    from .._paths import default_cache_dir
+
+    found = []
+    env = os.environ.get("DEEPSTRF_CACHE_DIR")
+    if env:
+        found.append(os.path.abspath(env))
+    found.append(default_cache_dir("processed"))
+    bases = [os.path.dirname(default_cache_dir("processed"))] + [os.path.abspath(e) for e in extra or []]
+    for base in bases:
+        for d, dirs, _ in os.walk(base):
+            if os.path.basename(d) == ".deepstrf" and "processed" in dirs:
+                found.append(os.path.join(d, "processed"))
+            level = os.path.relpath(d, base).count(os.sep) + (d != base)
+            dirs[:] = [x for x in dirs if x == ".deepstrf" or (not x.startswith(".") and level < depth)]
+    return sorted({f for f in found if os.path.isdir(f)})
+
+
+def list_caches(roots: list[str]) -> list[dict]:
+    """Every complete cache under ``roots``: folder, class, arguments, bytes, age in s."""
+    import time
+
+    out = []
+    for root in roots:
+        for name in sorted(os.listdir(root)):
+            folder = os.path.join(root, name)
+            if not (os.path.isdir(folder) and is_complete(folder)):
+                continue
+            try:
+                with open(os.path.join(folder, "key.json"), encoding="utf-8") as f:
+                    key = json.load(f)
+            except (OSError, ValueError):
+                key = {}
+            size = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))
+            age = time.time() - os.path.getmtime(os.path.join(folder, "manifest.json"))
+            out.append({"folder": folder, "class": key.get("class", name.split("-")[0]),
+                        "arguments": key.get("arguments", {}), "bytes": size, "age_s": age})
+    return out
+
+
+def clear_caches(roots: list[str], name: str | None = None) -> list[str]:
+    """Delete the caches under ``roots`` (only those of class ``name``, matched case-insensitively
+    with or without the ``Dataset`` suffix, when given); return the folders removed."""
+    want = None if name is None else name.lower().removesuffix("dataset")
+    removed = []
+    for entry in list_caches(roots):
+        short = entry["class"].rsplit(".", 1)[-1].lower().removesuffix("dataset")
+        if want is None or short == want:
+            shutil.rmtree(entry["folder"])
+            removed.append(entry["folder"])
+    return removed
