@@ -10,9 +10,10 @@ import numpy as np
 
 from ..._checks import check_option, check_positive, exact_hop
 from ...dsp.binning import bin_spikes
-from ...dsp.resample import grid_lock, resample
+from ...dsp.resample import resample
 from ...dsp.spectrogram import COMPRESSIONS, mel_spectrogram
 from ...io.wav import read_wav
+from ._waveforms import lock_to_grid
 
 _CELL = re.compile(r"^([^_]+)_(\d+)(?:_([A-Z]))?$")
 SPECIES = "zebra finch"
@@ -72,9 +73,7 @@ def stimulus(path: str, dt_ms: float, n_mels: int, window_ms: float, compression
     info = {"sample_rate": float(rate), "n_samples": int(len(x)), "duration_s": len(x) / rate}
     if not return_waveform:
         return spec[None], T, info
-    hop = exact_hop(audio_fs, dt_ms)
-    y = x if rate == audio_fs else resample(x, rate, audio_fs)
-    return grid_lock(y, T, hop, 0).astype(np.float32)[None], T, info
+    return lock_to_grid(x, rate, audio_fs, T, exact_hop(audio_fs, dt_ms)), T, info
 
 
 def bin_trials(trials, dt_ms: float, T: int, unit: str = "ms") -> np.ndarray:

@@ -26,9 +26,16 @@ def find_wav(index: dict[str, str], name: str, folder: str) -> str:
     return path
 
 
-def locked_waveform(path: str, audio_fs: int, n_bins: int, hop: int, offset_samples: int) -> np.ndarray:
-    """``(1, n_bins * hop)`` float32: the sound at ``audio_fs`` starting at ``offset_samples``."""
-    x, rate = read_wav(path)
+def lock_to_grid(x: np.ndarray, rate: float, audio_fs: int, n_bins: int, hop: int,
+                 offset_samples: int = 0) -> np.ndarray:
+    """``(1, n_bins * hop)`` float32: sound ``x`` sampled at ``rate``, resampled to ``audio_fs``
+    if needed and grid-locked to ``n_bins`` neural bins of ``hop`` samples from ``offset_samples``."""
     if rate != audio_fs:
         x = resample(x, rate, audio_fs)
     return grid_lock(x, n_bins, hop, offset_samples).astype(np.float32)[None]
+
+
+def locked_waveform(path: str, audio_fs: int, n_bins: int, hop: int, offset_samples: int) -> np.ndarray:
+    """``(1, n_bins * hop)`` float32: the sound at ``audio_fs`` starting at ``offset_samples``."""
+    x, rate = read_wav(path)
+    return lock_to_grid(x, rate, audio_fs, n_bins, hop, offset_samples)

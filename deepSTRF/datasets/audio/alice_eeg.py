@@ -14,12 +14,13 @@ import numpy as np
 from ..._checks import check_option, check_positive, exact_hop
 from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
-from ...dsp.resample import grid_lock, resample
+from ...dsp.resample import resample
 from ...dsp.spectrogram import erb_gaussian_spectrogram
 from ...io.wav import read_wav
 from .._loading import dataset_root, require
 from ..builder import DatasetBuilder
 from ._crcns import working_rate
+from ._waveforms import lock_to_grid
 from .audio_dataset import AudioNeuralDataset
 
 LAYOUTS = ("neurons", "repeats")
@@ -128,8 +129,8 @@ class AliceEEGDataset(AudioNeuralDataset):
                                              fmax or 0.999 * rate_w / 2, window_ms or 25.0, n_frames) + 1e-8)
             T = spec.shape[1]
             T_of.append(T)
-            arr = (grid_lock(x if rate == audio_fs else resample(x, rate, audio_fs), T, exact_hop(audio_fs, self.dt_ms))
-                   .astype(np.float32)[None]) if return_waveform else spec.astype(np.float32)[None]
+            arr = (lock_to_grid(x, rate, audio_fs, T, exact_hop(audio_fs, self.dt_ms)) if return_waveform
+                   else spec.astype(np.float32)[None])
             b.add_stim(arr, name=os.path.basename(wav), type="alice_chapter1", sample_rate=float(rate),
                        n_samples=len(x), duration_s=len(x) / rate)
         per_subject = [(s, _subject_segments(mne, found[s], T_of, self.dt_ms, hp_freq_hz, lp_freq_hz)) for s in chosen]

@@ -14,13 +14,13 @@ import numpy as np
 
 from ..._checks import check_positive, exact_hop
 from ...download import download_dataset, safe_extract
-from ...dsp.resample import grid_lock, resample
 from ...dsp.spectrogram import goertzel_spectrogram
 from .._loading import dataset_root
 from ..builder import DatasetBuilder
 from . import asari, wehr
 from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating, clean  # noqa: F401
 from ._crcns import check_choices
+from ._waveforms import lock_to_grid
 from .audio_dataset import AudioNeuralDataset
 
 SUBTREES = (("crcns-ac1.zip", "crcns-ac1", "crcns-ac1/wehr/Summary.mat"),
@@ -133,8 +133,7 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
                           reg["T_resp"]]
             T = min(c for c in candidates if c > 0)
             if return_waveform:
-                y = x if rate == audio_fs else resample(x, rate, audio_fs)
-                arr = grid_lock(y, T, exact_hop(audio_fs, self.dt_ms)).astype(np.float32)[None]
+                arr = lock_to_grid(x, rate, audio_fs, T, exact_hop(audio_fs, self.dt_ms))
             else:
                 arr = goertzel_spectrogram(x, rate, self.dt_ms, fmin, fmax, bins_per_octave, window_ms, T)[None]
             index[key] = (b.add_stim(arr, **reg["entry"]["meta"]), T)

@@ -20,13 +20,14 @@ from ..._checks import check_option, check_positive, exact_hop
 from ..._paths import default_cache_dir
 from ...download import download_dataset
 from ...dsp.binning import bin_windows, rebin_sum
-from ...dsp.resample import grid_lock, resample
+from ...dsp.resample import resample
 from ...dsp.spectrogram import kaldi_fbank
 from ...io.matv5 import read_structs
 from .._loading import require
 from ..builder import DatasetBuilder
 from ._crcns import check_choices
 from ._downer import FINE_AREA, channel_files, decide, read_session_sheet, tuning
+from ._waveforms import lock_to_grid
 from .audio_dataset import AudioNeuralDataset
 
 CODE = {"timit": "timitStimcode", "mvocs": "mVocStimcode"}
@@ -159,7 +160,7 @@ class Downer2025Dataset(AudioNeuralDataset):
             T = int(round(st["meta"]["duration_s"] * 1000.0 / self.dt_ms))
             x = st["sound"] if st["rate"] == audio_fs else resample(st["sound"], st["rate"], audio_fs)
             if return_waveform:
-                arr = grid_lock(x, T, exact_hop(audio_fs, self.dt_ms)).astype(np.float32)[None]
+                arr = lock_to_grid(x, audio_fs, audio_fs, T, exact_hop(audio_fs, self.dt_ms))
             else:
                 spec = kaldi_fbank(x, audio_fs, self.dt_ms, n_mels, window_ms, 0.0, fmax, zscore=spec_zscore,
                                    compression=compression)

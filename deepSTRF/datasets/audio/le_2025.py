@@ -18,12 +18,12 @@ import scipy.io.wavfile
 from ..._checks import check_option, check_positive, exact_hop
 from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
-from ...dsp.resample import grid_lock, resample
 from ...io.pprox import read_pprox
 from ...io.wav import read_wav
 from .._loading import require
 from ..builder import DatasetBuilder
 from ._crcns import bin_trials
+from ._waveforms import lock_to_grid
 from .audio_dataset import AudioNeuralDataset
 
 VARIANTS = ("C", "G", "N", "GB", "CB", "GM", "CM")
@@ -140,8 +140,7 @@ class Le2025Dataset(AudioNeuralDataset):
             gram = gammatone_gram(x, rate, self.dt_ms, n_bands, fmin, fmax, window_ms)
             T = gram.shape[1]
             if return_waveform:
-                y = x if rate == audio_fs else resample(x, rate, audio_fs)
-                arr = grid_lock(y, T, exact_hop(audio_fs, self.dt_ms)).astype(np.float32)[None]
+                arr = lock_to_grid(x, rate, audio_fs, T, exact_hop(audio_fs, self.dt_ms))
             else:
                 arr = np.log1p(np.maximum(gram, 0.0)).astype(np.float32)[None]
             T_of[st["name"]] = (b.add_stim(arr, **st), T)
