@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from .._checks import check_positive, exact_hop
 from .._paths import default_cache_dir
 
 
@@ -13,6 +14,13 @@ def check_fixed(name: str, value, required, dataset: str, why: str):
     if value != required:
         raise ValueError(f"{name} must be {required!r} for {dataset}: {why}; got {value!r}")
     return value
+
+
+def check_waveform_args(return_waveform: bool, audio_fs, dt_ms: float) -> None:
+    """In waveform mode, ``audio_fs`` must be a positive int with a whole number of samples per bin."""
+    if return_waveform:
+        check_positive("audio_fs", audio_fs, integer=True)
+        exact_hop(audio_fs, dt_ms)
 
 
 def dataset_root(path, folder: str) -> str:

@@ -13,6 +13,7 @@ from ...dsp.binning import bin_spikes
 from ...dsp.resample import resample
 from ...dsp.spectrogram import COMPRESSIONS, mel_spectrogram
 from ...io.wav import read_wav
+from .._loading import check_waveform_args
 from ._waveforms import lock_to_grid
 
 _CELL = re.compile(r"^([^_]+)_(\d+)(?:_([A-Z]))?$")
@@ -25,9 +26,7 @@ def check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_f
     check_positive("n_mels", n_mels, integer=True)
     check_option("compression", compression, COMPRESSIONS)
     check_positive("window_ms", window_ms)
-    if return_waveform:
-        check_positive("audio_fs", audio_fs, integer=True)
-        exact_hop(audio_fs, dt_ms)
+    check_waveform_args(return_waveform, audio_fs, dt_ms)
 
 
 def check_choices(name: str, values, allowed) -> list:

@@ -17,7 +17,7 @@ from ...dsp.gammatone import gammatone_gram
 from ...dsp.resample import resample
 from ...dsp.spectrogram import erb_gaussian_spectrogram
 from ...io.wav import read_wav
-from .._loading import dataset_root, require
+from .._loading import check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
 from ._crcns import working_rate
 from ._waveforms import lock_to_grid
@@ -97,9 +97,7 @@ class AliceEEGDataset(AudioNeuralDataset):
         check_option("spec_backend", spec_backend, BACKENDS)
         check_positive("dt_ms", dt_ms)
         check_positive("n_frequency_bands", n_frequency_bands, integer=True)
-        if return_waveform:
-            check_positive("audio_fs", audio_fs, integer=True)
-            exact_hop(audio_fs, dt_ms)
+        check_waveform_args(return_waveform, audio_fs, dt_ms)
         mne = _mne()
         super().__init__(path, float(dt_ms))
         root = dataset_root(path, "Alice_EEG")

@@ -15,7 +15,7 @@ import numpy as np
 from ..._checks import check_positive, exact_hop
 from ...download import download_dataset, safe_extract
 from ...dsp.spectrogram import goertzel_spectrogram
-from .._loading import dataset_root
+from .._loading import check_waveform_args, dataset_root
 from ..builder import DatasetBuilder
 from . import asari, wehr
 from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating, clean  # noqa: F401
@@ -92,9 +92,7 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
         check_positive("bins_per_octave", bins_per_octave, integer=True)
         if not 0 < fmin < fmax:
             raise ValueError(f"need 0 < fmin < fmax (Hz); got fmin={fmin!r}, fmax={fmax!r}")
-        if return_waveform:
-            check_positive("audio_fs", audio_fs, integer=True)
-            exact_hop(audio_fs, dt_ms)
+        check_waveform_args(return_waveform, audio_fs, dt_ms)
         gating = gating or RepeatGating()
         super().__init__(path, float(dt_ms))
         root = dataset_root(path, "CRCNS_AC1")

@@ -20,7 +20,7 @@ from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
 from ...io.pprox import read_pprox
 from ...io.wav import read_wav
-from .._loading import require
+from .._loading import check_waveform_args, require
 from ..builder import DatasetBuilder
 from ._crcns import bin_trials
 from ._waveforms import lock_to_grid
@@ -117,9 +117,7 @@ class Le2025Dataset(AudioNeuralDataset):
         check_positive("dt_ms", dt_ms)
         check_positive("n_bands", n_bands, integer=True)
         check_positive("window_ms", window_ms)
-        if return_waveform:
-            check_positive("audio_fs", audio_fs, integer=True)
-            exact_hop(audio_fs, dt_ms)
+        check_waveform_args(return_waveform, audio_fs, dt_ms)
         if path is None:
             if not download:
                 raise ValueError("Le2025Dataset needs path= (the unpacked zebf-auditory-restoration-1 folder) "

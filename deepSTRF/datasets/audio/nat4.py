@@ -14,10 +14,10 @@ import re
 
 import numpy as np
 
-from ..._checks import check_option, check_positive, exact_hop
+from ..._checks import check_option, exact_hop
 from ...download import download_dataset
 from ...io.nems import RecordingError, epoch_bounds, rasterize, read_recording
-from .._loading import check_fixed, dataset_root, require
+from .._loading import check_fixed, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
 from ._waveforms import find_wav, locked_waveform, wav_index
 from .audio_dataset import AudioNeuralDataset
@@ -83,9 +83,7 @@ class NAT4Dataset(AudioNeuralDataset):
         check_option("area", area, AREAS)
         check_option("subset", subset, SUBSETS)
         check_fixed("dt_ms", dt_ms, 10.0, "NAT4", "the population recording is rasterised at 10 ms")
-        if return_waveform:
-            check_positive("audio_fs", audio_fs, integer=True)
-            exact_hop(audio_fs, dt_ms)
+        check_waveform_args(return_waveform, audio_fs, dt_ms)
         super().__init__(path, dt_ms)
         root = dataset_root(path, "NAT4")
         self.path, self.area, self.subset = root, area, subset

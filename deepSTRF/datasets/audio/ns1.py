@@ -13,10 +13,10 @@ import os
 
 import numpy as np
 
-from ..._checks import check_positive, exact_hop
+from ..._checks import exact_hop
 from ...download import download_dataset
 from ...io.ns1 import read_metadata, read_spectrogram, read_spike_sets
-from .._loading import check_fixed, dataset_root, require
+from .._loading import check_fixed, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
 from ._crcns import bin_trials
 from ._waveforms import locked_waveform
@@ -89,9 +89,7 @@ class NS1Dataset(AudioNeuralDataset):
     def __init__(self, path: str | None = None, dt_ms: float = 5.0, smooth: bool = True, download: bool = False,
                  return_waveform: bool = False, audio_fs: int = 48000):
         check_fixed("dt_ms", dt_ms, 5.0, "NS1", "the spectrogram is precomputed at 5 ms")
-        if return_waveform:
-            check_positive("audio_fs", audio_fs, integer=True)
-            exact_hop(audio_fs, dt_ms)
+        check_waveform_args(return_waveform, audio_fs, dt_ms)
         super().__init__(path, dt_ms)
         root = dataset_root(path, "NS1")
         self.path = root

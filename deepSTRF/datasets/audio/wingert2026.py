@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..._checks import check_option, check_positive, exact_hop
+from ..._checks import check_option, exact_hop
 from ...download import download_dataset
 from ...io.nems import RecordingError, read_recording
-from .._loading import check_fixed, dataset_root, require
+from .._loading import check_fixed, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
 from ._waveforms import find_wav, locked_waveform, wav_index
 from .audio_dataset import AudioNeuralDataset
@@ -96,9 +96,7 @@ class Wingert2026Dataset(AudioNeuralDataset):
         for a in areas or ():
             check_option("area", a, AREAS)
         sites = _as_list(site, "site")
-        if return_waveform:
-            check_positive("audio_fs", audio_fs, integer=True)
-            exact_hop(audio_fs, dt_ms)
+        check_waveform_args(return_waveform, audio_fs, dt_ms)
         super().__init__(path, dt_ms)
         root = dataset_root(path, "Wingert2026")
         self.path, self.subset = root, subset
