@@ -98,3 +98,10 @@ def _loopback_only(self, address):
 def no_network(monkeypatch):
     """No test reaches any address but the loopback one."""
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture(autouse=True)
+def private_cache_dir(monkeypatch, tmp_path_factory):
+    """Every test keeps its processed-dataset caches in a folder of its own (never the user's cache;
+    no test sees another's caches). Tests of the default cache location unset this."""
+    monkeypatch.setenv("DEEPSTRF_CACHE_DIR", str(tmp_path_factory.mktemp("processed-cache")))

@@ -6,9 +6,21 @@ import os
 import numpy as np
 import pytest
 import torch
+from test_crcns_aa1 import aa1  # noqa: F401  (the loaders' own test archives, as fixtures)
+from test_crcns_aa2 import aa2  # noqa: F401
+from test_crcns_aa4 import aa4  # noqa: F401
+from test_espejo import espejo  # noqa: F401
+from test_nat4 import nat4  # noqa: F401
+from test_wingert import wingert  # noqa: F401
 
 from deepSTRF.datasets._cache import CacheError, is_complete, read_processed, write_processed
 from deepSTRF.datasets.audio import SimulatedDataset
+from deepSTRF.datasets.audio._ac1 import RepeatGating
+
+try:
+    from test_alice_eeg import alice  # noqa: F401
+except pytest.skip.Exception:  # without the optional mne, the EEG case below is skipped (CI installs it)
+    pass
 
 
 def assert_same_value(a, b, where="value"):
@@ -46,14 +58,14 @@ def assert_same_dataset(cold, warm):
     assert torch.equal(cold.nrn_masks, warm.nrn_masks)
     assert_same_value(cold.stim_meta, warm.stim_meta, "stim_meta")
     assert_same_value(cold.nrn_meta, warm.nrn_meta, "nrn_meta")
-    skip = {"_stim_store", "_resp_store", "_masks", "_cache"}
+    skip = {"_stim_store", "_resp_store", "_masks", "_cache", "_load_warnings"}
     assert_same_value({k: cold.__dict__[k] for k in sorted(cold.__dict__) if k not in skip},
                       {k: warm.__dict__[k] for k in sorted(warm.__dict__) if k not in skip}, "attributes")
 
 
 @pytest.fixture
 def sim():
-    ds = SimulatedDataset(seed=2, n_neurons=5, n_est=4, n_val=2, n_site_b=2)
+    ds = SimulatedDataset(seed=2, n_neurons=5, n_est=4, n_val=2, n_site_b=2, cache=False)
     ds.nrn_meta[0].update(snr=float("nan"), pos=(1, 2.5), arr=np.arange(3, dtype=np.int16), flag=np.bool_(True),
                           by_key={(1, "a"): [np.float32(0.5)]}, inf=float("-inf"))
     return ds
@@ -109,7 +121,7 @@ def test_truncated_missing_or_incomplete_caches_are_refused(sim, tmp_path):
 def test_second_writer_keeps_the_first_cache_and_class_is_checked(sim, tmp_path):
     folder = write_processed(sim, str(tmp_path / "c"))
     stamp = os.stat(os.path.join(folder, "manifest.json")).st_mtime_ns
-    write_processed(SimulatedDataset(seed=9, n_neurons=2, n_est=2, n_val=1, n_site_b=1), folder)  # lost the race: discarded
+    write_processed(SimulatedDataset(seed=9, n_neurons=2, n_est=2, n_val=1, n_site_b=1, cache=False), folder)  # lost
     assert os.stat(os.path.join(folder, "manifest.json")).st_mtime_ns == stamp
     assert read_processed(folder, SimulatedDataset).N_neurons == 5
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".")]
@@ -121,50 +133,161 @@ def test_second_writer_keeps_the_first_cache_and_class_is_checked(sim, tmp_path)
         read_processed(folder, Other)
 
 
-def _ns1(root):
+# ------------------------------------------------------------ every loader, through its constructor
+@pytest.fixture
+def ns1_root(tmp_path):
     from test_ns1 import make_ns1
 
-    from deepSTRF.datasets.audio import NS1Dataset
-
-    root.mkdir()
-    make_ns1(root)
-    return NS1Dataset(str(root))
+    (tmp_path / "ns1").mkdir()
+    make_ns1(tmp_path / "ns1")
+    return tmp_path / "ns1"
 
 
-def _le(root):
+@pytest.fixture
+def le_root(tmp_path):
     from test_le2025 import make_le
 
-    from deepSTRF.datasets.audio import Le2025Dataset
-
-    make_le(root)
-    with pytest.warns(UserWarning):
-        return Le2025Dataset(str(root))
+    make_le(tmp_path / "le")
+    return tmp_path / "le"
 
 
-def _downer(root):
+@pytest.fixture
+def downer_root(tmp_path):
     from test_downer import make_downer
 
-    from deepSTRF.datasets.audio import Downer2025Dataset
-
-    make_downer(root)
-    return Downer2025Dataset(str(root), stimuli="mvocs")
+    make_downer(tmp_path / "downer")
+    return tmp_path / "downer"
 
 
-def _ac1(root):
+@pytest.fixture
+def ac1_root(tmp_path):
     from test_crcns_ac1 import make_ac1
 
-    from deepSTRF.datasets.audio import CRCNSAC1Dataset
-
-    make_ac1(root)
-    with pytest.warns(RuntimeWarning, match="loaded together"), pytest.warns(UserWarning, match="skipped"):
-        return CRCNSAC1Dataset(str(root))
+    make_ac1(tmp_path / "ac1")
+    return tmp_path / "ac1"
 
 
-@pytest.mark.parametrize("make", [_ns1, _le, _downer, _ac1], ids=["ns1", "le2025", "downer2025", "crcns_ac1"])
-def test_loaders_round_trip(make, tmp_path):
-    cold = make(tmp_path / "data")
-    warm = read_processed(write_processed(cold, str(tmp_path / "cache")), type(cold))
+#: name: (fixture giving the source folder or None, class, keyword arguments)
+LOADERS = {
+    "simulated": (None, "SimulatedDataset", {"seed": 3, "n_neurons": 5, "n_est": 4, "n_val": 2}),
+    "ns1": ("ns1_root", "NS1Dataset", {}),
+    "crcns_aa1-waveform": ("aa1", "CRCNSAA1Dataset", {"return_waveform": True, "audio_fs": 16000}),
+    "nat4": ("nat4", "NAT4Dataset", {}),
+    "wingert2026": ("wingert", "Wingert2026Dataset", {}),
+    "espejo": ("espejo", "EspejoDataset", {}),
+    "crcns_aa1": ("aa1", "CRCNSAA1Dataset", {}),
+    "crcns_aa2": ("aa2", "CRCNSAA2Dataset", {}),
+    "crcns_aa4": ("aa4", "CRCNSAA4Dataset", {"animals": ["BlaBro09xxF", "GreBlu9508M"]}),
+    "crcns_ac1": ("ac1_root", "CRCNSAC1Dataset", {}),
+    "crcns_ac1-gated": ("ac1_root", "CRCNSAC1Dataset", {"experimenter": "wehr",
+                                                     "gating": RepeatGating(max_abs_mv=1000.0)}),
+    "le2025": ("le_root", "Le2025Dataset", {}),
+    "alice_eeg": ("alice", "AliceEEGDataset", {}),
+    "downer2025": ("downer_root", "Downer2025Dataset", {"stimuli": "mvocs"}),
+}
+
+
+def _load(cls, args, kwargs):
+    """The dataset and the (category, message) of every warning its construction gave."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = cls(*args, **kwargs)
+    return ds, sorted((w.category.__name__, str(w.message)) for w in caught)
+
+
+@pytest.mark.parametrize("name", sorted(LOADERS))
+def test_warm_load_equals_cold_load_for_every_dataset_class(name, request, monkeypatch):
+    from deepSTRF.datasets import DatasetBuilder, audio
+
+    fixture, cls_name, kwargs = LOADERS[name]
+    cls = getattr(audio, cls_name)
+    args = ()
+    if name == "alice_eeg":
+        pytest.importorskip("mne")
+    if fixture is not None:
+        value = request.getfixturevalue(fixture)
+        args = (str(value[0] if isinstance(value, tuple) else value),)
+    cold, cold_warnings = _load(cls, args, {**kwargs, "cache": False})
+    assert not isinstance(cold._store().chunks[0], np.memmap)
+    first, first_warnings = _load(cls, args, kwargs)  # builds, writes the cache, hands out the mapped copy
+
+    def no_build(*a, **k):
+        raise AssertionError("a warm load built the dataset again")
+
+    monkeypatch.setattr(DatasetBuilder, "__init__", no_build)
+    warm, warm_warnings = _load(cls, args, kwargs)
+    assert all(isinstance(c, np.memmap) for c in warm._store().chunks + warm._stim_store.chunks)
+    assert_same_dataset(cold, first)
     assert_same_dataset(cold, warm)
+    assert type(warm) is cls and warm.path == cold.path
+    # what the loader had to say (skipped trials, mixed signal types) is said again on every load
+    assert cold_warnings == first_warnings == warm_warnings
+
+
+def test_loader_cache_is_keyed_by_arguments_and_sources_and_follows_the_folder(ns1_root, monkeypatch):
+    from deepSTRF.datasets import DatasetBuilder
+    from deepSTRF.datasets.audio import NS1Dataset
+
+    monkeypatch.delenv("DEEPSTRF_CACHE_DIR")  # the default place: <data>/.deepstrf/processed
+    builds = []
+    real_init = DatasetBuilder.__init__
+
+    def counting_init(self, *a, **k):
+        builds.append(1)
+        real_init(self, *a, **k)
+
+    monkeypatch.setattr(DatasetBuilder, "__init__", counting_init)
+    smooth = NS1Dataset(str(ns1_root))
+    NS1Dataset(str(ns1_root) + "/")  # another spelling of the folder, same cache
+    assert len(builds) == 1
+    raw = NS1Dataset(str(ns1_root), smooth=False)  # a content argument: another cache
+    assert len(builds) == 2 and not torch.equal(raw.responses[0][0], smooth.responses[0][0])
+    assert torch.equal(NS1Dataset(str(ns1_root), smooth=False, cache=False).responses[0][0], raw.responses[0][0])
+    assert len(builds) == 3  # cache=False always builds
+    caches = ns1_root / ".deepstrf" / "processed"
+    assert len([p for p in caches.iterdir() if p.is_dir()]) == 2
+    spikes = next(p for p in (ns1_root / "spikesandwav").rglob("*.mat"))
+    st = os.stat(spikes)
+    os.utime(spikes, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a source file touched: rebuilt
+    with pytest.warns(UserWarning, match=r"deepSTRF cache: .*NS1Dataset-.* is out of date .*; rebuilding"):
+        NS1Dataset(str(ns1_root))
+    assert len(builds) == 4
+    assert len([p for p in caches.iterdir() if p.is_dir()]) == 2  # the stale one was replaced, not kept
+    # a moved data folder takes its cache along; the dataset reports where it is now
+    moved = ns1_root.parent / "moved"
+    os.rename(ns1_root, moved)
+    ds = NS1Dataset(str(moved))
+    assert len(builds) == 4 and ds.path == str(moved)
+    # a damaged cache is reported in one line and rebuilt, never used
+    (folder,) = [p for p in (moved / ".deepstrf" / "processed").iterdir() if p.is_dir() and "smooth" not in p.name
+                 and (p / "key.json").read_text().count('"smooth": true')]
+    with open(folder / "resp_0.npy", "r+b") as f:
+        f.truncate(64)
+    with pytest.warns(UserWarning, match=r"resp_0.npy is 64 bytes, the manifest says .*; rebuilding"):
+        again = NS1Dataset(str(moved))
+    assert len(builds) == 5
+    assert_same_dataset(NS1Dataset(str(moved), cache=False), again)
+
+
+def test_a_subclass_with_its_own_init_is_loaded_without_the_cache(ns1_root):
+    from deepSTRF.datasets.audio import NS1Dataset
+
+    class Plain(NS1Dataset):  # inherits the constructor: cached under its own class
+        pass
+
+    class Doubled(NS1Dataset):
+        def __init__(self, path, **kw):
+            super().__init__(path, **kw)
+            self.responses[0][0].mul_(2)
+
+    plain = Plain(str(ns1_root))
+    assert type(plain) is Plain and isinstance(plain._store().chunks[0], np.memmap)
+    doubled = Doubled(str(ns1_root))
+    assert not isinstance(doubled._store().chunks[0], np.memmap)
+    assert torch.equal(doubled.responses[0][0], 2 * NS1Dataset(str(ns1_root)).responses[0][0])
+    assert torch.equal(Doubled(str(ns1_root)).responses[0][0], doubled.responses[0][0])  # not doubled twice
 
 
 def test_cache_key_follows_content_arguments_and_sources(tmp_path):
@@ -197,7 +320,7 @@ def test_cache_key_follows_content_arguments_and_sources(tmp_path):
 
 
 def _small(seed=2):
-    return SimulatedDataset(seed=seed, n_neurons=4, n_est=3, n_val=2, n_site_b=2)
+    return SimulatedDataset(seed=seed, n_neurons=4, n_est=3, n_val=2, n_site_b=2, cache=False)
 
 
 def test_load_or_build_builds_once_then_maps_and_rebuilds_on_changes(tmp_path, monkeypatch):
@@ -218,11 +341,12 @@ def test_load_or_build_builds_once_then_maps_and_rebuilds_on_changes(tmp_path, m
     assert builds == [2] and isinstance(again._store().chunks[0], np.memmap)
     assert_same_dataset(_small(2), again)
     assert_same_dataset(first, again)
-    (name,) = [f for f in os.listdir(data / ".deepstrf" / "processed") if not f.endswith(".lock")]
+    assert len([f for f in os.listdir(data / ".deepstrf" / "processed") if not f.endswith(".lock")]) == 1
     load_or_build(SimulatedDataset, {"seed": 3}, str(data), lambda: build(3))  # another argument: another cache
     assert builds == [2, 3]
-    (data / "source.bin").write_bytes(b"abcd")  # a changed source: rebuilt
-    load_or_build(SimulatedDataset, {"seed": 2}, str(data), build)
+    (data / "source.bin").write_bytes(b"abcd")  # a changed source: rebuilt, the stale cache deleted
+    with pytest.warns(UserWarning, match=r"deepSTRF cache: .*SimulatedDataset-.* is out of date"):
+        load_or_build(SimulatedDataset, {"seed": 2}, str(data), build)
     assert builds == [2, 3, 2]
     # a damaged cache is reported in one line and rebuilt, never used
     folders = sorted(p for p in (data / ".deepstrf" / "processed").iterdir() if p.is_dir())
@@ -268,7 +392,7 @@ def test_concurrent_first_loads_build_once(tmp_path):
 def test_a_mapped_dataset_pickles_by_reference_until_it_is_transformed(tmp_path):
     import pickle
 
-    cold = SimulatedDataset(seed=4)
+    cold = SimulatedDataset(seed=4, cache=False)
     warm = read_processed(write_processed(cold, str(tmp_path / "c")), SimulatedDataset)
     blob = pickle.dumps(warm)
     # the stimuli and responses travel as file references (the simulated truth attributes still travel by value)

@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 def _even():
     from deepSTRF.datasets.audio import SimulatedDataset
 
-    return SimulatedDataset(seed=2, n_neurons=4, n_est=4, n_val=2, n_site_b=2)  # 6 stimuli: 3 per rank
+    return SimulatedDataset(seed=2, n_neurons=4, n_est=4, n_val=2, n_site_b=2, cache=False)  # 6 stimuli: 3 per rank
 
 
 def _free_port() -> int:

@@ -254,25 +254,39 @@ def source_fingerprint(root: str, ignore: tuple[str, ...] = (".deepstrf",)) -> s
     return h.hexdigest()
 
 
-def cache_key(cls, arguments: dict, fingerprint: str, loader_version: int = 1) -> tuple[str, dict]:
+def cache_key(cls, arguments: dict, fingerprint: str, loader_version: int = 1, place: str = "") -> tuple[str, dict]:
     """``(folder name, description)`` of the cache for ``cls(**arguments)`` on sources with ``fingerprint``.
 
     Every argument except those that cannot change the content (``path``,
     ``download``, ``cache``, ``verbose``, ``progress``) enters the key, in a
     canonical JSON form, with the class, the cache format, the loader's
-    format version and the source fingerprint; any change gives another
-    folder.
+    format version, the deepSTRF version and the source fingerprint; any
+    change gives another folder. The name is ``<Class>-<group>-<content>``:
+    ``group`` hashes the class, the arguments and ``place`` (the source
+    folder, when caches are kept outside it), so caches of one group that
+    differ only in content are earlier versions of the same dataset.
     """
     import hashlib
 
+    from .. import __version__
+
     args = {k: _canonical(v) for k, v in sorted(arguments.items()) if k not in _NOT_CONTENT}
-    desc = {"class": f"{cls.__module__}.{cls.__qualname__}", "format": FORMAT, "loader_version": int(loader_version),
+    cls_name = f"{cls.__module__}.{cls.__qualname__}"
+    group = hashlib.sha256(json.dumps([cls_name, args, place], sort_keys=True).encode()).hexdigest()[:10]
+    desc = {"class": cls_name, "format": FORMAT, "loader_version": int(loader_version), "deepSTRF": __version__,
             "arguments": args, "sources": fingerprint}
-    digest = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()[:20]
-    return f"{cls.__name__}-{digest}", desc
+    digest = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()[:12]
+    return f"{cls.__name__}-{group}-{digest}", desc
 
 
 def _canonical(v):
+    import dataclasses
+
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):  # e.g. RepeatGating(...)
+        fields = {f.name: _canonical(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        return {"__class__": f"{type(v).__module__}.{type(v).__qualname__}", **fields}
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
     if isinstance(v, (list, tuple, set, frozenset)):
         items = [_canonical(x) for x in v]
         return sorted(items, key=repr) if isinstance(v, (set, frozenset)) else items
@@ -298,55 +312,81 @@ def cache_root(data_root: str | None) -> str:
         from .._paths import default_cache_dir
 
         return default_cache_dir("processed")
-    base = data_root if os.path.isdir(data_root) else os.path.dirname(data_root)
+    base = os.path.dirname(data_root) if os.path.isfile(data_root) else data_root
     return os.path.join(os.path.abspath(base), ".deepstrf", "processed")
 
 
 def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_version: int = 1):
     """The dataset ``cls(**arguments)`` from its cache, or ``build()`` and cache it.
 
-    The key is :func:`cache_key` over the arguments and the fingerprint of
-    ``data_root``. A cache that fails its checks is reported in one warning
-    line and rebuilt, never used. The build runs under a file lock per key,
-    so concurrent first loads (DataLoader workers, DDP ranks, several
-    scripts) build once and the others then map that cache. If the cache
-    cannot be written (read-only disk), the built dataset is returned with a
-    warning.
+    ``data_root`` is the folder of the source files (``None`` for a dataset
+    made from nothing but its arguments); it need not exist yet (a build
+    that downloads creates it). The key is :func:`cache_key` over the
+    arguments and the fingerprint of ``data_root`` taken after any build,
+    so downloaded files are part of it. A cache that fails its checks, or
+    an earlier cache of the same class and arguments whose sources or
+    loader have changed since, is reported in one warning line, deleted
+    and rebuilt, never used. The build runs under a file lock per class and
+    arguments, so concurrent first loads (DataLoader workers, DDP ranks,
+    several scripts) build once and the others then map that cache. If the
+    cache cannot be written (read-only disk), the built dataset is returned
+    with a warning.
     """
+    import contextlib
     import warnings
 
     from filelock import FileLock
 
-    fingerprint = source_fingerprint(data_root) if data_root is not None else "none"
-    name, desc = cache_key(cls, arguments, fingerprint, loader_version)
     root = cache_root(data_root)
-    folder = os.path.join(root, name)
+    place = "" if data_root is None or not os.environ.get("DEEPSTRF_CACHE_DIR") else os.path.realpath(data_root)
 
-    def attempt():
-        if not is_complete(folder):
+    def folder_now():
+        """The cache folder for the sources as they are now (None while the source folder is missing)."""
+        if data_root is None:
+            fingerprint = "none"
+        elif os.path.exists(data_root):
+            fingerprint = source_fingerprint(data_root)
+        else:
+            return None
+        name, desc = cache_key(cls, arguments, fingerprint, loader_version, place)
+        return os.path.join(root, name), desc
+
+    def attempt(where):
+        if where is None or not is_complete(where[0]):
             return None
         try:
-            return read_processed(folder, cls)
+            return read_processed(where[0], cls)
         except CacheError as err:
             warnings.warn(f"deepSTRF cache: {err}; rebuilding", stacklevel=4)
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(where[0], ignore_errors=True)
             return None
 
-    ds = attempt()
+    where = folder_now()
+    ds = attempt(where)
     if ds is not None:
         return ds
-    try:
-        os.makedirs(root, exist_ok=True)
-        lock = FileLock(os.path.join(root, f"{name}.lock"))
-    except OSError as err:
-        warnings.warn(f"deepSTRF cache: cannot use {root} ({err}); loading without a cache", stacklevel=3)
-        return build()
+    lock = contextlib.nullcontext()
+    if where is not None:
+        try:
+            os.makedirs(root, exist_ok=True)
+            lock = FileLock(os.path.join(root, os.path.basename(where[0]).rsplit("-", 1)[0] + ".lock"))
+        except OSError as err:
+            warnings.warn(f"deepSTRF cache: cannot use {root} ({err}); loading without a cache", stacklevel=3)
+            return build()
     with lock:
-        ds = attempt()  # another process may have built it while we waited
+        where = folder_now()
+        ds = attempt(where)  # another process may have built it while we waited
         if ds is not None:
             return ds
+        if where is not None:
+            _drop_stale(where[0])
         built = build()
+        where = folder_now()  # the build may have downloaded the sources
+        if where is None:
+            return built
+        folder, desc = where
         try:
+            _drop_stale(folder)
             write_processed(built, folder)
             with open(os.path.join(folder, "key.json"), "w", encoding="utf-8") as f:
                 json.dump(desc, f, indent=1)  # for `deepstrf cache list`; not part of the checked files
@@ -355,6 +395,22 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
                           stacklevel=3)
             return built
     return read_processed(folder, cls)  # the mapped copy: the in-memory build is released
+
+
+def _drop_stale(folder: str) -> None:
+    """Delete the complete caches of ``folder``'s group (same class and arguments) other than ``folder``."""
+    import warnings
+
+    root, name = os.path.split(folder)
+    group = name.rsplit("-", 1)[0] + "-"
+    if not os.path.isdir(root):
+        return
+    for other in sorted(os.listdir(root)):
+        path = os.path.join(root, other)
+        if other.startswith(group) and path != folder and os.path.isdir(path) and is_complete(path):
+            warnings.warn(f"deepSTRF cache: {path} is out of date (the source files, the loader or deepSTRF "
+                          "changed since it was written); rebuilding", stacklevel=4)
+            shutil.rmtree(path, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- listing

@@ -8,6 +8,8 @@ import os
 from .._checks import check_positive, exact_hop
 from .._paths import default_cache_dir
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 def check_fixed(name: str, value, required, dataset: str, why: str):
     """Fail unless ``value == required`` (e.g. a bin width fixed by precomputed data)."""
@@ -34,3 +36,97 @@ def require(root: str, relpaths, dataset: str, remedy: str) -> None:
     if missing:
         listing = "\n  ".join(os.path.join(root, p) for p in missing)
         raise FileNotFoundError(f"{dataset}: missing under {root}:\n  {listing}\n{remedy}")
+
+
+def cached_loader(folder: str | None = None, *, root=None, version: int = 1):
+    """Class decorator: a loader whose ``__init__`` has a ``cache=True`` parameter
+    loads from its processed cache (:mod:`deepSTRF.datasets._cache`).
+
+    The first load with given content-affecting arguments runs ``__init__``
+    and writes the result; later loads map that cache instead (about a
+    second whatever the size). ``cache=False`` (and ``_enumerate_only=True``)
+    run ``__init__`` as written.
+
+    Parameters
+    ----------
+    folder : str, optional
+        The dataset's default folder name (``path=None`` means
+        ``default_cache_dir(folder)``); the source files fingerprinted are
+        those under the resolved ``path``.
+    root : callable, optional
+        ``root(arguments) -> str | None``, the source folder, for loaders
+        whose default is not ``default_cache_dir(folder)``. With neither
+        ``folder`` nor ``root`` the dataset has no source files (its
+        arguments are the whole key).
+    version : int
+        The loader's output format; bump it whenever a change to the loader
+        changes what it produces, so that older caches are rebuilt.
+
+    A subclass that overrides ``__init__`` (and calls ``super().__init__``)
+    is loaded without the cache: its own code may change the content after
+    the parent's, which no key of the parent's arguments could know.
+    """
+    import functools
+    import inspect
+    import warnings
+
+    def source_of(arguments: dict) -> str | None:
+        if root is not None:
+            return root(arguments)
+        return dataset_root(arguments.get("path"), folder) if folder is not None else None
+
+    def decorate(cls):
+        init = cls.__init__
+        signature = inspect.signature(init)
+        if "cache" not in signature.parameters:
+            raise TypeError(f"{cls.__name__}.__init__ needs a `cache: bool = True` parameter")
+
+        @functools.wraps(init)
+        def __init__(self, *args, **kwargs):
+            owner = type(self)
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            arguments = dict(list(bound.arguments.items())[1:])
+            if owner.__init__ is not __init__ or not arguments["cache"] or arguments.get("_enumerate_only"):
+                return init(self, *args, **kwargs)
+
+            def build():
+                ds = owner.__new__(owner)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    init(ds, *args, **kwargs)
+                ds._load_warnings = []
+                for w in caught:  # ours are kept with the dataset and repeated on every load; others pass now
+                    if w.filename.startswith(_PACKAGE) and not issubclass(w.category, DeprecationWarning):
+                        ds._load_warnings.append((w.category.__name__, str(w.message)))
+                    else:
+                        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+                return ds
+
+            from ._cache import cache_key, load_or_build
+
+            try:
+                cache_key(owner, arguments, "")
+            except TypeError as err:
+                warnings.warn(f"deepSTRF cache: {err}; loading without the cache", stacklevel=2)
+                return init(self, *args, **kwargs)
+            source = source_of(arguments)
+            ds = load_or_build(owner, arguments, source, build, version)
+            self.__dict__.update(ds.__dict__)
+            if source is not None:
+                self.path = source  # the folder as given now (the cache may have been written from another)
+            for category, message in self.__dict__.get("_load_warnings", ()):
+                warnings.warn(message, _warning_class(category), stacklevel=2)
+
+        cls.__init__ = __init__
+        return cls
+
+    return decorate
+
+
+def _warning_class(name: str) -> type:
+    """The built-in warning class called ``name`` (UserWarning for any other)."""
+    import builtins
+
+    cls = getattr(builtins, name, None)
+    return cls if isinstance(cls, type) and issubclass(cls, Warning) else UserWarning

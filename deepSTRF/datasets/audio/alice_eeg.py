@@ -17,7 +17,7 @@ from ...dsp.gammatone import gammatone_gram
 from ...dsp.resample import resample
 from ...dsp.spectrogram import erb_gaussian_spectrogram
 from ...io.wav import read_wav
-from .._loading import check_waveform_args, dataset_root, require
+from .._loading import cached_loader, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
 from ._crcns import working_rate
 from ._waveforms import lock_to_grid
@@ -35,6 +35,7 @@ def _mne():
     return mne
 
 
+@cached_loader("Alice_EEG")
 class AliceEEGDataset(AudioNeuralDataset):
     """PyTorch dataset for EEG from the Alice audiobook listening paradigm.
 
@@ -81,6 +82,10 @@ class AliceEEGDataset(AudioNeuralDataset):
     download : bool, default False
     return_waveform : bool, default False
     audio_fs : int, default 44100
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -92,7 +97,7 @@ class AliceEEGDataset(AudioNeuralDataset):
                  treat_subjects_as: str = "neurons", hp_freq_hz: float | None = 1.0, lp_freq_hz: float | None = None,
                  window_ms: float | None = None, fmin: float = 80.0, fmax: float | None = None,
                  spec_backend: str = "gaussian", download: bool = False, return_waveform: bool = False,
-                 audio_fs: int = 44100):
+                 audio_fs: int = 44100, cache: bool = True):
         check_option("treat_subjects_as", treat_subjects_as, LAYOUTS)
         check_option("spec_backend", spec_backend, BACKENDS)
         check_positive("dt_ms", dt_ms)

@@ -10,7 +10,7 @@ import os
 
 from ...download import download_dataset
 from ...io.crcns import index_class_folder, read_spike_file
-from .._loading import dataset_root, require
+from .._loading import cached_loader, dataset_root, require
 from ..builder import DatasetBuilder
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, cell_parts, check_choices, check_common, stimulus
 from .audio_dataset import AudioNeuralDataset
@@ -19,6 +19,7 @@ AREAS = ("Field_L", "MLd")
 CLASSES = ("conspecific", "flatrip")
 
 
+@cached_loader("AA1")
 class CRCNSAA1Dataset(AudioNeuralDataset):
     """PyTorch dataset for the CRCNS-AA1 recordings.
 
@@ -59,6 +60,10 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
         Fetch from CRCNS (free account) if missing.
     username, password : str, optional
         CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -69,7 +74,7 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
     def __init__(self, path: str | None = None, areas=("Field_L", "MLd"), stimuli=("conspecific", "flatrip"),
                  animals="all", dt_ms=1, smooth=True, n_mels=32, compression="cubic", window_ms: float = 10.0,
                  return_waveform: bool = False, audio_fs: int = 32000, download: bool = False,
-                 username: str | None = None, password: str | None = None):
+                 username: str | None = None, password: str | None = None, cache: bool = True):
         areas = check_choices("areas", areas, AREAS)
         classes = check_choices("stimuli", stimuli, CLASSES)
         check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_fs)

@@ -10,7 +10,7 @@ import os
 
 from ...download import download_dataset
 from ...io.crcns import index_class_folder, read_headerless_csv, read_spike_file
-from .._loading import dataset_root, require
+from .._loading import cached_loader, dataset_root, require
 from ..builder import DatasetBuilder
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, cell_parts, check_choices, check_common, stimulus
 from .audio_dataset import AudioNeuralDataset
@@ -20,6 +20,7 @@ AREAS = ("Field_L", "L", "L1", "L2a", "L2b", "L3", "mld", "OV", "CM", "None")
 CLASSES = ("conspecific", "flatrip", "songrip")
 
 
+@cached_loader("AA2")
 class CRCNSAA2Dataset(AudioNeuralDataset):
     """PyTorch dataset for the CRCNS-AA2 recordings (OV, MLd, Field L, CM).
 
@@ -54,6 +55,10 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
     animals, dt_ms, smooth, n_mels, compression, window_ms, return_waveform,
     audio_fs, download, username, password
         As :class:`~deepSTRF.datasets.audio.CRCNSAA1Dataset`.
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -66,7 +71,7 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
     def __init__(self, path: str | None = None, areas=("Field_L", "mld", "OV", "CM", "None"),
                  stimuli=("conspecific", "flatrip", "songrip"), animals="all", dt_ms=1, smooth=True, n_mels=32,
                  compression="cubic", window_ms: float = 10.0, return_waveform: bool = False, audio_fs: int = 32000,
-                 download: bool = False, username: str | None = None, password: str | None = None):
+                 download: bool = False, username: str | None = None, password: str | None = None, cache: bool = True):
         areas = ["Field_L", "OV", "CM", "mld", "None"] if areas == "all" else check_choices("areas", areas, AREAS)
         classes = check_choices("stimuli", stimuli, CLASSES)
         check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_fs)

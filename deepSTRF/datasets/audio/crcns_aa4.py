@@ -16,7 +16,7 @@ import numpy as np
 
 from ...download import download_dataset
 from ...io.crcns import read_aa4_unit
-from .._loading import dataset_root, require
+from .._loading import cached_loader, dataset_root, require
 from ..builder import DatasetBuilder
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, check_choices, check_common, stimulus
 from .audio_dataset import AudioNeuralDataset
@@ -26,6 +26,7 @@ TYPES = ("song", "call", "mlnoise")
 _SUBSORT = re.compile(r"_ss(\d+)$")
 
 
+@cached_loader("AA4")
 class CRCNSAA4Dataset(AudioNeuralDataset):
     """PyTorch dataset for the CRCNS-AA4 recordings.
 
@@ -66,6 +67,10 @@ class CRCNSAA4Dataset(AudioNeuralDataset):
         As :class:`~deepSTRF.datasets.audio.CRCNSAA1Dataset`.
     audio_fs : int, default 24000
         Waveform-mode rate (the wavs are resampled from 24 414 Hz).
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -79,7 +84,7 @@ class CRCNSAA4Dataset(AudioNeuralDataset):
     def __init__(self, path: str | None = None, animals="all", stimuli=("song", "call", "mlnoise"), dt_ms=1.0,
                  smooth=True, n_mels=32, compression="cubic", window_ms: float = 10.0, return_waveform: bool = False,
                  audio_fs: int = 24000, download: bool = False, username: str | None = None,
-                 password: str | None = None):
+                 password: str | None = None, cache: bool = True):
         animals = list(AA4_ANIMAL_IDS) if animals == "all" else check_choices("animals", animals, AA4_ANIMAL_IDS)
         types = check_choices("stimuli", stimuli, TYPES)
         check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_fs)

@@ -15,7 +15,7 @@ import numpy as np
 from ..._checks import check_positive, exact_hop
 from ...download import download_dataset, safe_extract
 from ...dsp.spectrogram import goertzel_spectrogram
-from .._loading import check_waveform_args, dataset_root
+from .._loading import cached_loader, check_waveform_args, dataset_root
 from ..builder import DatasetBuilder
 from . import asari, wehr
 from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating, clean  # noqa: F401
@@ -28,6 +28,7 @@ SUBTREES = (("crcns-ac1.zip", "crcns-ac1", "crcns-ac1/wehr/Summary.mat"),
             ("crcns-ac1-asari-results-2.zip", "crcns-ac1-asari-results-2", "crcns-ac1-asari-results-2/asari-results-2"))
 
 
+@cached_loader("CRCNS_AC1")
 class CRCNSAC1Dataset(AudioNeuralDataset):
     """Unified loader for the Wehr + Asari subsets of CRCNS-AC1.
 
@@ -73,6 +74,10 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
     download : bool, default False
     username, password : str, optional
         CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -85,7 +90,7 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
                  dt_ms: float = 5.0, fmin: float = 100.0, fmax: float = 45000.0, bins_per_octave: int = 6,
                  window_ms: float | None = None, detrend_med_ms: float = 100.0, detrend_gauss_ms: float = 10.0,
                  gating: RepeatGating | None = None, return_waveform: bool = False, audio_fs: int = 96000,
-                 download: bool = False, username: str | None = None, password: str | None = None):
+                 download: bool = False, username: str | None = None, password: str | None = None, cache: bool = True):
         experimenters = check_choices("experimenter", experimenter, ("wehr", "asari"))
         site_list = check_choices("sites", sites, ("A1", "MGB"))
         check_positive("dt_ms", dt_ms)

@@ -23,7 +23,7 @@ from ...dsp.binning import bin_windows, rebin_sum
 from ...dsp.resample import resample
 from ...dsp.spectrogram import kaldi_fbank
 from ...io.matv5 import read_structs
-from .._loading import require
+from .._loading import cached_loader, require
 from ..builder import DatasetBuilder
 from ._crcns import check_choices
 from ._downer import FINE_AREA, channel_files, decide, read_session_sheet, tuning
@@ -36,6 +36,14 @@ STIM_FILES = {"timit": ["stimuli/out_sentence_details_timit_all_loudness.mat"],
               "mvocs": ["stimuli/SqMoPhys_MVOCStimcodes.mat", "stimuli/MonkVocs_15Blocks.wav"]}
 
 
+def _source_folder(arguments: dict) -> str:
+    """The ``auditory_cortex_data`` folder the loader reads (``path``, or its default)."""
+    if arguments["path"] is None:
+        return os.path.join(default_cache_dir("Downer2025"), "auditory_cortex_data")
+    return os.path.abspath(str(arguments["path"]))
+
+
+@cached_loader(root=_source_folder)
 class Downer2025Dataset(AudioNeuralDataset):
     """Squirrel-monkey auditory cortex (Downer 2025 / Ahmed 2025).
 
@@ -87,6 +95,10 @@ class Downer2025Dataset(AudioNeuralDataset):
     return_waveform : bool, default False
     download : bool, default False
         Fetch the 29-GB archive (free space is checked first).
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -98,7 +110,7 @@ class Downer2025Dataset(AudioNeuralDataset):
                  compression: str = "log1p", spec_zscore: bool = True, smooth: bool = True, subset: str = "all",
                  animals="all", areas=None, sessions=None, audio_fs: int = 16000, fmax: int = 8000,
                  window_ms: float = 25.0, return_waveform: bool = False, download: bool = False,
-                 _enumerate_only: bool = False):
+                 cache: bool = True, _enumerate_only: bool = False):
         check_option("stimuli", stimuli, tuple(CODE))
         check_option("subset", subset, ("all", "estimation", "test"))
         check_option("compression", compression, ("log1p", "cubic", "none"))

@@ -20,7 +20,7 @@ from ...download import DownloadError, dataset_folder, dataset_info, download_da
 from ...download.datasets import lock
 from ...dsp.binning import bin_windows
 from ...io.nems import RecordingError, epoch_bounds, read_recording
-from .._loading import check_fixed, dataset_root, require
+from .._loading import cached_loader, check_fixed, dataset_root, require
 from ..builder import DatasetBuilder
 from ._waveforms import locked_waveform
 from .audio_dataset import AudioNeuralDataset
@@ -31,6 +31,7 @@ RELEASE = {"nat": ("A1_natural_sounds", "ozgf", 18), "vmn": ("A1_voc_mod_noise",
 _ID = re.compile(r"^([A-Za-z]+)\d+[A-Za-z]?-([A-Za-z]*\d+)(?:-(\d+))?$")
 
 
+@cached_loader("Espejo")
 class EspejoDataset(AudioNeuralDataset):
     """PyTorch dataset for Lopez-Espejo et al. (2019) ferret A1 recordings.
 
@@ -73,6 +74,10 @@ class EspejoDataset(AudioNeuralDataset):
         baphy mirror when ``download=True``), inset after 0.5 s of silence.
     audio_fs : int, default 44100
     download : bool, default False
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -83,7 +88,7 @@ class EspejoDataset(AudioNeuralDataset):
 
     def __init__(self, path: str | None = None, stimuli: str = "nat", dt_ms: float = 10.0, subset: str = "all",
                  cells: Sequence[str] | None = None, smooth: bool = False, return_waveform: bool = False,
-                 audio_fs: int = 44100, download: bool = False):
+                 audio_fs: int = 44100, download: bool = False, cache: bool = True):
         check_option("stimuli", stimuli, STIMULI)
         check_option("subset", subset, SUBSETS)
         check_fixed("dt_ms", dt_ms, 10.0, "Espejo", "the cochleagrams are precomputed at 10 ms")

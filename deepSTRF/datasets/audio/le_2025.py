@@ -16,11 +16,12 @@ import numpy as np
 import scipy.io.wavfile
 
 from ..._checks import check_option, check_positive, exact_hop
+from ..._paths import default_cache_dir
 from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
 from ...io.pprox import read_pprox
 from ...io.wav import read_wav
-from .._loading import check_waveform_args, require
+from .._loading import cached_loader, check_waveform_args, require
 from ..builder import DatasetBuilder
 from ._crcns import bin_trials
 from ._waveforms import lock_to_grid
@@ -54,6 +55,16 @@ def parse_stimulus(stem: str, experiment: str) -> dict | None:
             "syntax": "natural" if experiment == "nat8b" else "scrambled"}
 
 
+def _source_folder(arguments: dict) -> str | None:
+    """The unpacked folder the loader reads: ``path``, or where ``download=True`` puts it."""
+    if arguments["path"] is not None:
+        return os.path.abspath(str(arguments["path"]))
+    if arguments["download"]:
+        return os.path.join(default_cache_dir("Le_2025"), "zebf-auditory-restoration-1")
+    return None  # the loader explains that path= or download=True is needed
+
+
+@cached_loader(root=_source_folder)
 class Le2025Dataset(AudioNeuralDataset):
     """deepSTRF wrapper for one sub-experiment of Le, Bjoring & Meliza (2025).
 
@@ -102,6 +113,10 @@ class Le2025Dataset(AudioNeuralDataset):
     download : bool, default False
     return_waveform : bool, default False
     audio_fs : int, default 48000
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -112,7 +127,7 @@ class Le2025Dataset(AudioNeuralDataset):
     def __init__(self, path=None, experiment: str = "nat8b", dt_ms: float = 5.0, n_bands: int = 50,
                  fmin: float = 1000.0, fmax: float = 8000.0, window_ms: float = 2.5, smooth: bool = True,
                  keep_areas=None, compute_reliability: bool = True, download: bool = False,
-                 return_waveform: bool = False, audio_fs: int = 48000):
+                 return_waveform: bool = False, audio_fs: int = 48000, cache: bool = True):
         check_option("experiment", experiment, tuple(EXPERIMENTS))
         check_positive("dt_ms", dt_ms)
         check_positive("n_bands", n_bands, integer=True)

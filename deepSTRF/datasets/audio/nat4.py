@@ -17,7 +17,7 @@ import numpy as np
 from ..._checks import check_option, exact_hop
 from ...download import download_dataset
 from ...io.nems import RecordingError, epoch_bounds, rasterize, read_recording
-from .._loading import check_fixed, check_waveform_args, dataset_root, require
+from .._loading import cached_loader, check_fixed, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
 from ._waveforms import find_wav, locked_waveform, wav_index
 from .audio_dataset import AudioNeuralDataset
@@ -27,6 +27,7 @@ SUBSETS = ("all", "est", "val")
 _CELL = re.compile(r"^([A-Za-z]{3})\d+[a-z]-(\d+)-(\d+)$")
 
 
+@cached_loader("NAT4")
 class NAT4Dataset(AudioNeuralDataset):
     """PyTorch dataset for NAT4 (Pennington & David, 2022 / 2023).
 
@@ -69,6 +70,10 @@ class NAT4Dataset(AudioNeuralDataset):
         Stimuli are the ``wav/`` sounds ``(1, 150 * hop)`` at ``audio_fs``,
         placed after the 0.25-s pre-stimulus silence.
     audio_fs : int, default 44100
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -79,7 +84,7 @@ class NAT4Dataset(AudioNeuralDataset):
 
     def __init__(self, path: str | None = None, area: str = "A1", dt_ms: float = 10.0, smooth: bool = False,
                  download: bool = False, subset: str = "all", return_waveform: bool = False,
-                 audio_fs: int = 44100):
+                 audio_fs: int = 44100, cache: bool = True):
         check_option("area", area, AREAS)
         check_option("subset", subset, SUBSETS)
         check_fixed("dt_ms", dt_ms, 10.0, "NAT4", "the population recording is rasterised at 10 ms")

@@ -16,7 +16,7 @@ import numpy as np
 from ..._checks import exact_hop
 from ...download import download_dataset
 from ...io.ns1 import read_metadata, read_spectrogram, read_spike_sets
-from .._loading import check_fixed, check_waveform_args, dataset_root, require
+from .._loading import cached_loader, check_fixed, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
 from ._crcns import bin_trials
 from ._waveforms import locked_waveform
@@ -39,6 +39,7 @@ def wav_name(s: int) -> str:
     return f"source.2.sound.0.snr.0.token.0.fw.1.frozen.{s - 11}"
 
 
+@cached_loader("NS1")
 class NS1Dataset(AudioNeuralDataset):
     """PyTorch dataset for the NS1 (Harper et al. 2016, Rahman et al. 2020) data.
 
@@ -77,6 +78,10 @@ class NS1Dataset(AudioNeuralDataset):
         Stimuli are the 48 828-Hz clips resampled to ``audio_fs`` and
         cropped to ``999 * hop`` samples from stimulus onset.
     audio_fs : int, default 48000
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -87,7 +92,7 @@ class NS1Dataset(AudioNeuralDataset):
     """
 
     def __init__(self, path: str | None = None, dt_ms: float = 5.0, smooth: bool = True, download: bool = False,
-                 return_waveform: bool = False, audio_fs: int = 48000):
+                 return_waveform: bool = False, audio_fs: int = 48000, cache: bool = True):
         check_fixed("dt_ms", dt_ms, 5.0, "NS1", "the spectrogram is precomputed at 5 ms")
         check_waveform_args(return_waveform, audio_fs, dt_ms)
         super().__init__(path, dt_ms)

@@ -14,10 +14,12 @@ import torch
 from scipy.ndimage import gaussian_filter, gaussian_filter1d
 
 from ..._checks import check_positive
+from .._loading import cached_loader
 from ..builder import DatasetBuilder
 from .audio_dataset import AudioNeuralDataset
 
 
+@cached_loader()
 class SimulatedDataset(AudioNeuralDataset):
     """Linear-nonlinear-Poisson neurons listening to synthetic natural-like sounds.
 
@@ -60,6 +62,10 @@ class SimulatedDataset(AudioNeuralDataset):
         Estimation stimuli site B did not hear; default ``min(10, n_est // 2)``.
     smooth : bool, default False
         Smooth the responses with a 21 ms Hann window.
+    cache : bool, default True
+        Keep the generated dataset under ``default_cache_dir('processed')``
+        (or ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load
+        with the same arguments; ``False`` always regenerates.
 
     Attributes
     ----------
@@ -72,7 +78,7 @@ class SimulatedDataset(AudioNeuralDataset):
     def __init__(self, seed: int = 0, n_neurons: int = 24, n_est: int = 60, n_val: int = 8,
                  est_repeats: int = 2, val_repeats: int = 20, F: int = 32, dt_ms: float = 10.0,
                  n_lags: int = 15, T_range: tuple[int, int] = (200, 300), n_site_b: int = 3,
-                 n_missing: int | None = None, smooth: bool = False):
+                 n_missing: int | None = None, smooth: bool = False, cache: bool = True):
         super().__init__(None, dt_ms)
         for name in ("n_neurons", "n_est", "n_val", "est_repeats", "F", "n_lags"):
             check_positive(name, locals()[name], integer=True)

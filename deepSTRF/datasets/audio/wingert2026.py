@@ -18,7 +18,7 @@ import numpy as np
 from ..._checks import check_option, exact_hop
 from ...download import download_dataset
 from ...io.nems import RecordingError, read_recording
-from .._loading import check_fixed, check_waveform_args, dataset_root, require
+from .._loading import cached_loader, check_fixed, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
 from ._waveforms import find_wav, locked_waveform, wav_index
 from .audio_dataset import AudioNeuralDataset
@@ -28,6 +28,7 @@ SUBSETS = ("all", "est", "val")
 _ID = re.compile(r"^([A-Za-z]{3})[A-Za-z0-9]*?(?:-[A-Z])?-(\d+)-(\d+)$")
 
 
+@cached_loader("Wingert2026")
 class Wingert2026Dataset(AudioNeuralDataset):
     """PyTorch dataset for Wingert et al. 2026 (Nat Neurosci).
 
@@ -78,6 +79,10 @@ class Wingert2026Dataset(AudioNeuralDataset):
         ``prestim_ms`` (not normalised).
     audio_fs : int, default 44100
     prestim_ms : float, default 1000.0
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -89,7 +94,7 @@ class Wingert2026Dataset(AudioNeuralDataset):
     def __init__(self, path: str | None = None, area=None, site=None, dt_ms: float = 10.0, subset: str = "all",
                  smooth: bool = False, log_compress: bool = True, log_offset: float = -1.0, download: bool = False,
                  include_unlabeled: bool = False, return_waveform: bool = False, audio_fs: int = 44100,
-                 prestim_ms: float = 1000.0, _enumerate_only: bool = False):
+                 prestim_ms: float = 1000.0, cache: bool = True, _enumerate_only: bool = False):
         check_option("subset", subset, SUBSETS)
         check_fixed("dt_ms", dt_ms, 10.0, "Wingert2026", "the gammatone-grams are precomputed at 10 ms")
         areas = _as_list(area, "area")
