@@ -66,7 +66,7 @@ CHILD = r"""
 import resource, sys, time
 from deepSTRF.datasets.audio import CRCNSAA2Dataset
 t = time.perf_counter()
-ds = CRCNSAA2Dataset(sys.argv[1])
+ds = CRCNSAA2Dataset(sys.argv[1], cache=False)  # the load itself (benchmarks/cache_speed.py measures the cache)
 elapsed = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 print(f"{elapsed:.1f} {peak:.2f} {ds.payload_nbytes / 2**30:.2f} {len(ds.stim_meta)} {ds.N_neurons} "

@@ -72,7 +72,7 @@ CHILD = r"""
 import resource, sys, time
 from deepSTRF.datasets.audio import Downer2025Dataset
 t = time.perf_counter()
-ds = Downer2025Dataset(sys.argv[1], stimuli=sys.argv[2])
+ds = Downer2025Dataset(sys.argv[1], stimuli=sys.argv[2], cache=False)  # the load itself, without the cache
 elapsed = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 tune = float("nan")

@@ -121,9 +121,9 @@ kind, root = sys.argv[1], sys.argv[2]
 from deepSTRF.datasets.audio import NAT4Dataset, Wingert2026Dataset
 t = time.perf_counter()
 if kind == "wingert":
-    ds = Wingert2026Dataset(root)
+    ds = Wingert2026Dataset(root, cache=False)  # the load itself (cache_speed.py measures the cache)
 else:
-    ds = NAT4Dataset(root, subset="est")
+    ds = NAT4Dataset(root, subset="est", cache=False)
 elapsed = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 print(f"{elapsed:.2f} {peak:.3f} {ds.payload_nbytes / 2**30:.3f} {len(ds.stim_meta)} {ds.N_neurons}")

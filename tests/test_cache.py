@@ -433,3 +433,19 @@ def test_cli_cache_list_and_clear(tmp_path, monkeypatch, capsys):
     assert not [p for p in (inside / ".deepstrf" / "processed").iterdir() if p.is_dir()]
     assert main(["cache", "list", "--path", str(tmp_path / "elsewhere")]) == 0
     assert "no caches" in capsys.readouterr().out
+
+
+def test_a_read_only_data_folder_keeps_its_cache_in_the_user_cache(ns1_root, tmp_path, monkeypatch):
+    import deepSTRF.datasets._cache as cache_mod
+    from deepSTRF.datasets.audio import NS1Dataset
+
+    monkeypatch.delenv("DEEPSTRF_CACHE_DIR")
+    monkeypatch.setenv("DEEPSTRF_DATA_DIR", str(tmp_path / "home"))
+    data = os.path.realpath(ns1_root)
+    monkeypatch.setattr(cache_mod, "_can_write", lambda folder: not os.path.realpath(folder).startswith(data))
+    cold = NS1Dataset(str(ns1_root), cache=False)
+    first = NS1Dataset(str(ns1_root))
+    assert not (ns1_root / ".deepstrf").exists()
+    (folder,) = [p for p in (tmp_path / "home" / "processed").iterdir() if p.is_dir()]
+    assert folder.name.startswith("NS1Dataset-") and isinstance(first._store().chunks[0], np.memmap)
+    assert_same_dataset(cold, NS1Dataset(str(ns1_root)))

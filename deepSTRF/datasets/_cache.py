@@ -326,7 +326,8 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
     so downloaded files are part of it. A cache that fails its checks, or
     an earlier cache of the same class and arguments whose sources or
     loader have changed since, is reported in one warning line, deleted
-    and rebuilt, never used. The build runs under a file lock per class and
+    and rebuilt, never used. Caches of a read-only data folder go to the
+    user cache folder's ``processed/`` instead. The build runs under a file lock per class and
     arguments, so concurrent first loads (DataLoader workers, DDP ranks,
     several scripts) build once and the others then map that cache. If the
     cache cannot be written (read-only disk), the built dataset is returned
@@ -339,6 +340,10 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
 
     root = cache_root(data_root)
     place = "" if data_root is None or not os.environ.get("DEEPSTRF_CACHE_DIR") else os.path.realpath(data_root)
+    if data_root is not None and not place and os.path.isdir(data_root) and not _can_write(root):
+        from .._paths import default_cache_dir  # a read-only data folder: keep its caches in the user's
+
+        root, place = default_cache_dir("processed"), os.path.realpath(data_root)
 
     def folder_now():
         """The cache folder for the sources as they are now (None while the source folder is missing)."""
@@ -395,6 +400,16 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
                           stacklevel=3)
             return built
     return read_processed(folder, cls)  # the mapped copy: the in-memory build is released
+
+
+def _can_write(folder: str) -> bool:
+    """Whether ``folder`` exists and is writable, or could be created (its nearest existing parent is)."""
+    while not os.path.exists(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
+    return os.access(folder, os.W_OK)
 
 
 def _drop_stale(folder: str) -> None:
