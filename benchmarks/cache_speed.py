@@ -133,7 +133,7 @@ print(json.dumps(out))
 
 def child(kind: str, root: str, mode: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DEEPSTRF_CACHE_DIR"}  # the cache goes under the data
-    out = subprocess.run([sys.executable, "-c", CHILD, kind, root, mode], capture_output=True, text=True, env=env)
+    out = subprocess.run([sys.executable, "-c", CHILD, kind, root, mode], capture_output=True, text=True, env=env, check=False)
     if out.returncode:
         raise RuntimeError(f"{kind} {mode} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -430,6 +430,11 @@ def test_cli_cache_list_and_clear(tmp_path, monkeypatch, capsys):
     assert "no cache to remove" in capsys.readouterr().out
     assert main(["cache", "clear", "simulated", "--path", str(tmp_path / "elsewhere")]) == 0
     assert capsys.readouterr().out.count("removed ") == 2
+    left = outside / ".deepstrf" / "processed" / ".build-0123456789ab"  # what a killed build leaves
+    left.mkdir()
+    (left / "build-resp-x.npy").write_bytes(b"\x93NUMPY")
+    assert main(["cache", "clear", "--path", str(tmp_path / "elsewhere")]) == 0
+    assert f"removed {left}" in capsys.readouterr().out and not left.exists()
     assert not [p for p in (inside / ".deepstrf" / "processed").iterdir() if p.is_dir()]
     assert main(["cache", "list", "--path", str(tmp_path / "elsewhere")]) == 0
     assert "no caches" in capsys.readouterr().out
@@ -449,3 +454,41 @@ def test_a_read_only_data_folder_keeps_its_cache_in_the_user_cache(ns1_root, tmp
     (folder,) = [p for p in (tmp_path / "home" / "processed").iterdir() if p.is_dir()]
     assert folder.name.startswith("NS1Dataset-") and isinstance(first._store().chunks[0], np.memmap)
     assert_same_dataset(cold, NS1Dataset(str(ns1_root)))
+
+
+def test_a_cold_load_builds_straight_into_its_cache_files(ns1_root, monkeypatch):
+    import deepSTRF.datasets._cache as cache_mod
+    from deepSTRF.datasets import DatasetBuilder
+    from deepSTRF.datasets.audio import NS1Dataset
+
+    copied = []
+    real_save = cache_mod._save
+    monkeypatch.setattr(cache_mod, "_save", lambda folder, name, a: copied.append(name) or real_save(folder, name, a))
+    cold = NS1Dataset(str(ns1_root), cache=False)
+    first = NS1Dataset(str(ns1_root))
+    assert not [n for n in copied if n.startswith(("resp_", "stim_"))]  # the builder's files, adopted
+    root = os.environ["DEEPSTRF_CACHE_DIR"]
+    (folder,) = [f for f in os.listdir(root) if os.path.isdir(os.path.join(root, f))]
+    names = sorted(os.listdir(os.path.join(root, folder)))
+    assert "resp_0.npy" in names and "stim_0.npy" in names and not [n for n in names if n.startswith("build-")]
+    assert_same_dataset(cold, first)
+    assert_same_dataset(cold, NS1Dataset(str(ns1_root)))
+    # a build that fails leaves no files behind
+    monkeypatch.setattr(DatasetBuilder, "add_response", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        NS1Dataset(str(ns1_root), smooth=False)
+    assert sorted(f for f in os.listdir(root) if not f.endswith(".lock")) == [folder]
+
+
+def test_write_processed_adopts_only_files_one_chunk_starts(tmp_path):
+    from deepSTRF.datasets._cache import BuildFolder, building_into
+
+    into = BuildFolder(str(tmp_path / ".build"))
+    os.makedirs(into.path)
+    with building_into(into):
+        cold = SimulatedDataset(seed=5, n_neurons=3, n_est=3, n_val=1, n_site_b=1, cache=False)
+    assert len(into.files) == 2 and all(isinstance(c.base, np.memmap) for c in cold._store().chunks)
+    both = cold + cold  # every chunk now used twice: copied, never cut under the other user
+    folder = write_processed(both, str(tmp_path / "c"), into)
+    assert not [f for f in os.listdir(folder) if f.startswith("build-")]
+    assert_same_dataset(both, read_processed(folder, type(both)))

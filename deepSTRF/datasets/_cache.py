@@ -17,6 +17,11 @@ tensors, non-string dict keys and non-finite floats keep their types, so a
 warm dataset equals the cold one value for value (numpy scalars come back
 as the Python scalars they hold).
 
+A first load builds straight into the cache: inside :func:`building_into`
+the :class:`~deepSTRF.datasets.DatasetBuilder` allocates its chunks as
+``.npy`` files of the temporary folder, so writing the cache copies no
+data (its chunks are adopted: cut to length and renamed).
+
 The folder is written under a temporary name and renamed into place, and
 ``manifest.json`` is written last, so a crash mid-write never leaves a
 folder that looks complete. On read, every file's size is checked against
@@ -30,6 +35,8 @@ it), and the files never change.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import math
 import os
@@ -50,22 +57,120 @@ class CacheError(RuntimeError):
     """A cache folder is incomplete, truncated or from another format version."""
 
 
-def write_processed(ds, folder: str) -> str:
+# ---------------------------------------------------------------- building straight into the cache
+_BUILDING: contextvars.ContextVar[BuildFolder | None] = contextvars.ContextVar("deepstrf_building", default=None)
+
+
+class BuildFolder:
+    """The temporary folder of a cache being built: the builder's chunks are
+    allocated as ``.npy`` files there, so writing the cache copies nothing.
+
+    A chunk allocated here is a shared map of its file; what the loader
+    writes into it goes to the page cache (memory the kernel can write out
+    and reclaim) instead of anonymous memory, and :func:`write_processed`
+    then only cuts each file to its chunk's length and renames it.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self.files: list[tuple[str, np.memmap]] = []
+
+    def allocate(self, prefix: str, size: int) -> np.ndarray:
+        path = os.path.join(self.path, f"build-{prefix}-{uuid.uuid4().hex[:12]}.npy")
+        m = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(size,))
+        self.files.append((path, m))
+        return m
+
+    def adoptable(self, chunks: list) -> dict[int, int]:
+        """``{id(chunk): file index}`` for chunks that are the only user of a file and start at its start."""
+        users: dict[int, list] = {}
+        for c in chunks:
+            if not isinstance(c, np.ndarray) or c.dtype != np.float32 or c.ndim != 1 or not c.flags.c_contiguous:
+                continue
+            for i, (_, m) in enumerate(self.files):
+                if np.may_share_memory(c, m):
+                    users.setdefault(i, []).append(c)
+        return {id(cs[0]): i for i, cs in users.items()
+                if len(cs) == 1 and cs[0].ctypes.data == self.files[i][1].ctypes.data}
+
+    def adopt(self, i: int, n: int, target: str) -> int:
+        """Cut file ``i`` to ``n`` values (header and length) and rename it ``target``; return its size."""
+        path, m = self.files[i]
+        m.flush()
+        size = _set_npy_length(path, n)
+        os.rename(path, target)
+        self.files[i] = (target, m)
+        return size
+
+    def discard_rest(self) -> None:
+        """Delete the build files no chunk of the dataset uses (e.g. stimuli a loader dropped)."""
+        for path, _ in self.files:
+            if os.path.basename(path).startswith("build-") and os.path.exists(path):
+                os.remove(path)
+
+
+def chunk_allocator(prefix: str):
+    """For :class:`~deepSTRF.datasets.DatasetBuilder`: ``allocate(size)`` writing chunks straight into
+    the cache being built (inside :func:`building_into`), else ``None`` (plain memory)."""
+    build = _BUILDING.get()
+    return None if build is None else (lambda size: build.allocate(prefix, size))
+
+
+@contextlib.contextmanager
+def building_into(build: BuildFolder | None):
+    """Within the block, builders allocate their chunks in ``build`` (nothing changes with ``None``)."""
+    token = _BUILDING.set(build)
+    try:
+        yield build
+    finally:
+        _BUILDING.reset(token)
+
+
+def _set_npy_length(path: str, n: int) -> int:
+    """Rewrite the shape of a 1-D ``.npy`` file to ``(n,)`` in place (the header keeps its length)
+    and cut the file after ``n`` values; return the new file size."""
+    with open(path, "r+b") as f:
+        start = f.read(8)
+        if start[:6] != b"\x93NUMPY":
+            raise CacheError(f"{path}: not a .npy file")
+        width = 2 if start[6] == 1 else 4
+        hlen = int.from_bytes(f.read(width), "little")
+        header = repr({"descr": "<f4", "fortran_order": False, "shape": (n,)})
+        if len(header) + 1 > hlen:
+            raise CacheError(f"{path}: header too short to rewrite")
+        f.write((header.ljust(hlen - 1) + "\n").encode("latin1"))
+        size = 8 + width + hlen + 4 * n
+        f.truncate(size)
+    return size
+
+
+def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
     """Write dataset ``ds`` (validated) into ``folder`` atomically; return ``folder``.
 
     ``folder`` must not exist yet (a concurrent writer that finished first
-    wins; this call then discards its own copy).
+    wins; this call then discards its own copy). With ``build`` (the folder
+    ``ds`` was built into, see :func:`building_into`), chunks that are
+    already files there are adopted (cut to length and renamed), not copied.
     """
     parent = os.path.dirname(os.path.abspath(folder))
     os.makedirs(parent, exist_ok=True)
-    tmp = os.path.join(parent, f".{os.path.basename(folder)}.tmp-{uuid.uuid4().hex[:8]}")
-    os.makedirs(tmp)
+    tmp = build.path if build is not None else os.path.join(
+        parent, f".{os.path.basename(folder)}.tmp-{uuid.uuid4().hex[:8]}")
+    os.makedirs(tmp, exist_ok=build is not None)
     try:
         store, stims = ds._store(), ds._stim_store
+        named = [(f"{prefix}_{k}.npy", c) for prefix, chunks in (("resp", store.chunks), ("stim", stims.chunks))
+                 for k, c in enumerate(chunks)]
+        adopt = build.adoptable([c for _, c in named]) if build is not None else {}
         files = {}
-        for prefix, chunks in (("resp", store.chunks), ("stim", stims.chunks)):
-            for k, c in enumerate(chunks):
-                files[f"{prefix}_{k}.npy"] = _save(tmp, f"{prefix}_{k}.npy", np.ascontiguousarray(c, np.float32))
+        for name, c in named:  # copies first: an adopted file is cut to its chunk's length
+            if id(c) not in adopt:
+                files[name] = _save(tmp, name, np.ascontiguousarray(c, np.float32))
+        for name, c in named:
+            if id(c) in adopt:
+                files[name] = build.adopt(adopt[id(c)], c.size, os.path.join(tmp, name))
+        if build is not None:
+            build.discard_rest()
         tables = {"stim_T": store.stim_T, "pair_stim": store.pair_stim, "pair_nrn": store.pair_nrn,
                   "pair_chunk": store.pair_chunk, "pair_offset": store.pair_offset, "pair_reps": store.pair_reps,
                   "stim_chunk_of": stims.chunk_of, "stim_offset_of": stims.offset_of,
@@ -383,16 +488,25 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
         ds = attempt(where)  # another process may have built it while we waited
         if ds is not None:
             return ds
+        into = None
         if where is not None:
             _drop_stale(where[0])
-        built = build()
+            into = BuildFolder(os.path.join(root, f".build-{uuid.uuid4().hex[:12]}"))
+            os.makedirs(into.path)
+        try:
+            with building_into(into):
+                built = build()
+        except BaseException:
+            if into is not None:
+                shutil.rmtree(into.path, ignore_errors=True)
+            raise
         where = folder_now()  # the build may have downloaded the sources
         if where is None:
             return built
         folder, desc = where
         try:
             _drop_stale(folder)
-            write_processed(built, folder)
+            write_processed(built, folder, into)
             with open(os.path.join(folder, "key.json"), "w", encoding="utf-8") as f:
                 json.dump(desc, f, indent=1)  # for `deepstrf cache list`; not part of the checked files
         except (OSError, TypeError) as err:
@@ -473,9 +587,17 @@ def list_caches(roots: list[str]) -> list[dict]:
 
 def clear_caches(roots: list[str], name: str | None = None) -> list[str]:
     """Delete the caches under ``roots`` (only those of class ``name``, matched case-insensitively
-    with or without the ``Dataset`` suffix, when given); return the folders removed."""
+    with or without the ``Dataset`` suffix, when given; without ``name``, also the temporary folders
+    of builds that were interrupted); return the folders removed."""
     want = None if name is None else name.lower().removesuffix("dataset")
     removed = []
+    if name is None:  # what interrupted builds and writes left behind (`.build-*`, `.<name>.tmp-*`)
+        for root in roots:
+            for entry in sorted(os.listdir(root)):
+                path = os.path.join(root, entry)
+                if os.path.isdir(path) and (entry.startswith(".build-") or ".tmp-" in entry):
+                    shutil.rmtree(path, ignore_errors=True)
+                    removed.append(path)
     for entry in list_caches(roots):
         short = entry["class"].rsplit(".", 1)[-1].lower().removesuffix("dataset")
         if want is None or short == want:

@@ -33,15 +33,17 @@ def sentinel() -> torch.Tensor:
 class ChunkedBuffer:
     """A float32 store that grows by whole chunks, never by copying what it holds.
 
-    Chunks are allocated with ``np.empty``; pages not yet written are not
+    Chunks are allocated with ``np.empty`` (or ``allocate(size)``, e.g. a
+    map of a file of the cache being built); pages not yet written are not
     resident, so the unused tail of the last chunk costs no memory.
     """
 
-    def __init__(self, first_chunk: int = 1 << 18, max_chunk: int = 1 << 26):
+    def __init__(self, first_chunk: int = 1 << 18, max_chunk: int = 1 << 26, allocate=None):
         self.chunks: list[np.ndarray] = []
         self.used: list[int] = []
         self._next = first_chunk
         self._max = max_chunk
+        self._allocate = allocate or (lambda size: np.empty(size, dtype=np.float32))
 
     def append(self, values: np.ndarray) -> tuple[int, int]:
         """Copy ``values`` (any shape) in; return ``(chunk, offset)`` of its first value."""
@@ -49,7 +51,7 @@ class ChunkedBuffer:
         if not self.chunks or self.used[-1] + n > self.chunks[-1].size:
             size = max(n, self._next)
             self._next = min(self._max, self._next * 2)
-            self.chunks.append(np.empty(size, dtype=np.float32))
+            self.chunks.append(self._allocate(size))
             self.used.append(0)
         c = len(self.chunks) - 1
         off = self.used[c]

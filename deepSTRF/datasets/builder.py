@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from .._checks import check_index, check_positive, exact_hop
+from ._cache import chunk_allocator
 from ._storage import ChunkedBuffer, PackedResponses, PackedStims
 
 
@@ -56,11 +57,11 @@ class DatasetBuilder:
         self.hop = None if audio_fs is None else exact_hop(audio_fs, self.dt_ms)
         self.stim_meta: list[dict] = []
         self.nrn_meta: list[dict] = []
-        self._stim_buf = ChunkedBuffer()
+        self._stim_buf = ChunkedBuffer(allocate=chunk_allocator("stim"))
         self._stim_loc: list[tuple[int, int]] = []
         self._stim_shapes: list[tuple[int, ...]] = []
         self._stim_T: list[int] = []
-        self._resp_buf = ChunkedBuffer()
+        self._resp_buf = ChunkedBuffer(allocate=chunk_allocator("resp"))
         self._cols = {k: array("q") for k in ("s", "n", "c", "o", "r")}
         self._order: list[int] | None = None
 
