@@ -194,6 +194,7 @@ def _load(cls, args, kwargs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ds = cls(*args, **kwargs)
+    assert {w.filename for w in caught} <= {__file__}, "a warning not at the caller's line"
     return ds, sorted((w.category.__name__, str(w.message)) for w in caught)
 
 

@@ -87,11 +87,8 @@ def cached_loader(folder: str | None = None, *, root=None, version: int = 1):
             bound = signature.bind(self, *args, **kwargs)
             bound.apply_defaults()
             arguments = dict(list(bound.arguments.items())[1:])
-            if owner.__init__ is not __init__ or not arguments["cache"] or arguments.get("_enumerate_only"):
-                return init(self, *args, **kwargs)
-
-            def build():
-                ds = owner.__new__(owner)
+            def build(ds=None):
+                ds = owner.__new__(owner) if ds is None else ds
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     init(ds, *args, **kwargs)
@@ -105,17 +102,21 @@ def cached_loader(folder: str | None = None, *, root=None, version: int = 1):
 
             from ._cache import cache_key, load_or_build
 
-            try:
-                cache_key(owner, arguments, "")
-            except TypeError as err:
-                warnings.warn(f"deepSTRF cache: {err}; loading without the cache", stacklevel=2)
-                return init(self, *args, **kwargs)
-            source = source_of(arguments)
-            ds = load_or_build(owner, arguments, source, build, version)
-            self.__dict__.update(ds.__dict__)
-            if source is not None:
-                self.path = source  # the folder as given now (the cache may have been written from another)
-            for category, message in self.__dict__.get("_load_warnings", ()):
+            uncached = owner.__init__ is not __init__ or not arguments["cache"] or arguments.get("_enumerate_only")
+            if not uncached:
+                try:
+                    cache_key(owner, arguments, "")
+                except TypeError as err:
+                    warnings.warn(f"deepSTRF cache: {err}; loading without the cache", stacklevel=2)
+                    uncached = True
+            if uncached:
+                build(self)
+            else:
+                source = source_of(arguments)
+                self.__dict__.update(load_or_build(owner, arguments, source, build, version).__dict__)
+                if source is not None:
+                    self.path = source  # the folder as given now (the cache may have been written from another)
+            for category, message in self.__dict__.get("_load_warnings", ()):  # said at the caller's line
                 warnings.warn(message, _warning_class(category), stacklevel=2)
 
         cls.__init__ = __init__
