@@ -112,7 +112,9 @@ def ac1(tmp_path):
 
 
 def test_cells_stimuli_and_sharing(ac1):
-    with pytest.warns(RuntimeWarning, match="whole-cell \\(mV\\) and cell-attached"):
+    with pytest.warns(RuntimeWarning, match="whole-cell \\(mV\\) and cell-attached"), \
+            pytest.warns(UserWarning, match="unknown Wehr stimulus 'unknown thing'; trial skipped"), \
+            pytest.warns(UserWarning, match=r"sequence \(3, 1\) refers beyond its 2-entry stimulus table"):
         ds = CRCNSAC1Dataset(str(ac1))
     assert [m["session"] for m in ds.nrn_meta] == ["20020314-mw-001", "20020316-mw-003", "20050101-ha1-004",
                                                    "20050202-ha2-007"]
@@ -218,6 +220,6 @@ def test_constants_and_cli(ac1, capsys):
     from deepSTRF.cli import main
 
     assert len(WEHR_VALID_NEURONS) == 21 and 1 not in WEHR_VALID_NEURONS
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning), pytest.warns(RuntimeWarning, match="loaded together"):
         assert main(["info", "crcns_ac1", "--path", str(ac1)]) == 0
     assert "S = 3" in capsys.readouterr().out
