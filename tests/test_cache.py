@@ -493,3 +493,15 @@ def test_write_processed_adopts_only_files_one_chunk_starts(tmp_path):
     folder = write_processed(both, str(tmp_path / "c"), into)
     assert not [f for f in os.listdir(folder) if f.startswith("build-")]
     assert_same_dataset(both, read_processed(folder, type(both)))
+
+
+def test_every_cached_loader_documents_its_cache_parameter():
+    import inspect
+
+    from deepSTRF.datasets import audio
+
+    for name in sorted({cls for _, cls, _ in LOADERS.values()}):
+        cls = getattr(audio, name)
+        assert inspect.signature(cls.__init__).parameters["cache"].default is True, name
+        params = cls.__doc__.split("Parameters\n    ----------\n", 1)[1]
+        assert "\n    cache : bool, default True\n" in params.split("\n\n")[0] + "\n", name

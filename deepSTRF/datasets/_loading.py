@@ -4,6 +4,7 @@ asked, check that the files are there, then load."""
 from __future__ import annotations
 
 import os
+import re
 
 from .._checks import check_positive, exact_hop
 from .._paths import default_cache_dir
@@ -120,6 +121,7 @@ def cached_loader(folder: str | None = None, *, root=None, version: int = 1):
                 warnings.warn(message, _warning_class(category), stacklevel=2)
 
         cls.__init__ = __init__
+        cls.__doc__ = _with_cache_parameter(cls.__doc__, folder is not None or root is not None)
         return cls
 
     return decorate
@@ -131,3 +133,25 @@ def _warning_class(name: str) -> type:
 
     cls = getattr(builtins, name, None)
     return cls if isinstance(cls, type) and issubclass(cls, Warning) else UserWarning
+
+
+_CACHE_DOC = """\
+    cache : bool, default True
+        Keep the processed dataset under {where} (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments{files}; ``False`` always rebuilds.
+"""
+
+
+def _with_cache_parameter(doc: str | None, has_sources: bool) -> str | None:
+    """``doc`` with the ``cache`` parameter documented last in its Parameters section."""
+    if not doc or "Parameters\n    ----------" not in doc:
+        return doc
+    text = _CACHE_DOC.format(where="``<path>/.deepstrf/processed/``" if has_sources
+                             else "``default_cache_dir('processed')``",
+                             files=" and unchanged files" if has_sources else "")
+    start = doc.index("Parameters\n    ----------")
+    nxt = re.search(r"\n\n    [A-Z][A-Za-z ]+\n    -{3,}\n", doc[start:])
+    at = start + nxt.start() + 1 if nxt else len(doc.rstrip()) + 1
+    body = doc[:at].rstrip("\n") + "\n" + text
+    return body + ("\n" + doc[at:].lstrip("\n") if nxt else "    ")

@@ -82,10 +82,6 @@ class AliceEEGDataset(AudioNeuralDataset):
     download : bool, default False
     return_waveform : bool, default False
     audio_fs : int, default 44100
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

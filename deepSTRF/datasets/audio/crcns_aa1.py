@@ -60,10 +60,6 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
         Fetch from CRCNS (free account) if missing.
     username, password : str, optional
         CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -55,10 +55,6 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
     animals, dt_ms, smooth, n_mels, compression, window_ms, return_waveform,
     audio_fs, download, username, password
         As :class:`~deepSTRF.datasets.audio.CRCNSAA1Dataset`.
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

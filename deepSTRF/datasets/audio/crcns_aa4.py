@@ -67,10 +67,6 @@ class CRCNSAA4Dataset(AudioNeuralDataset):
         As :class:`~deepSTRF.datasets.audio.CRCNSAA1Dataset`.
     audio_fs : int, default 24000
         Waveform-mode rate (the wavs are resampled from 24 414 Hz).
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

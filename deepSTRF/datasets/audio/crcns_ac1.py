@@ -74,10 +74,6 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
     download : bool, default False
     username, password : str, optional
         CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -95,10 +95,6 @@ class Downer2025Dataset(AudioNeuralDataset):
     return_waveform : bool, default False
     download : bool, default False
         Fetch the 29-GB archive (free space is checked first).
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

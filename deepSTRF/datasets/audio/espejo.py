@@ -74,10 +74,6 @@ class EspejoDataset(AudioNeuralDataset):
         baphy mirror when ``download=True``), inset after 0.5 s of silence.
     audio_fs : int, default 44100
     download : bool, default False
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -113,10 +113,6 @@ class Le2025Dataset(AudioNeuralDataset):
     download : bool, default False
     return_waveform : bool, default False
     audio_fs : int, default 48000
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

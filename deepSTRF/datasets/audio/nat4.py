@@ -70,10 +70,6 @@ class NAT4Dataset(AudioNeuralDataset):
         Stimuli are the ``wav/`` sounds ``(1, 150 * hop)`` at ``audio_fs``,
         placed after the 0.25-s pre-stimulus silence.
     audio_fs : int, default 44100
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -78,10 +78,6 @@ class NS1Dataset(AudioNeuralDataset):
         Stimuli are the 48 828-Hz clips resampled to ``audio_fs`` and
         cropped to ``999 * hop`` samples from stimulus onset.
     audio_fs : int, default 48000
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

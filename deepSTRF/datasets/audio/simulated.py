@@ -62,10 +62,6 @@ class SimulatedDataset(AudioNeuralDataset):
         Estimation stimuli site B did not hear; default ``min(10, n_est // 2)``.
     smooth : bool, default False
         Smooth the responses with a 21 ms Hann window.
-    cache : bool, default True
-        Keep the generated dataset under ``default_cache_dir('processed')``
-        (or ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load
-        with the same arguments; ``False`` always regenerates.
 
     Attributes
     ----------

@@ -79,10 +79,6 @@ class Wingert2026Dataset(AudioNeuralDataset):
         ``prestim_ms`` (not normalised).
     audio_fs : int, default 44100
     prestim_ms : float, default 1000.0
-    cache : bool, default True
-        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
-        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
-        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
