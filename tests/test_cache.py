@@ -505,3 +505,25 @@ def test_every_cached_loader_documents_its_cache_parameter():
         assert inspect.signature(cls.__init__).parameters["cache"].default is True, name
         params = cls.__doc__.split("Parameters\n    ----------\n", 1)[1]
         assert "\n    cache : bool, default True\n" in params.split("\n\n")[0] + "\n", name
+
+
+def test_an_argument_that_cannot_key_a_cache_loads_without_it():
+    from deepSTRF.datasets import DatasetBuilder
+    from deepSTRF.datasets._loading import cached_loader
+    from deepSTRF.datasets.audio import AudioNeuralDataset
+
+    @cached_loader()
+    class Toy(AudioNeuralDataset):
+        def __init__(self, scale=1.0, cache: bool = True):
+            super().__init__(None, 10.0)
+            b = DatasetBuilder(10.0)
+            b.add_stim(np.ones((1, 2, 5), np.float32), name="a")
+            b.add_response(0, b.add_neuron(), np.full((1, 5), scale(2.0) if callable(scale) else scale, np.float32))
+            self._finish(b, 2, None)
+
+    assert isinstance(Toy(3.0)._store().chunks[0], np.memmap)
+    with pytest.warns(UserWarning, match="deepSTRF cache: argument value of type function cannot key a cache; "
+                                         "loading without the cache"):
+        plain = Toy(lambda x: 2 * x)
+    assert not isinstance(plain._store().chunks[0], np.memmap)
+    assert float(plain.responses[0][0].sum()) == 20.0

@@ -57,6 +57,10 @@ class CacheError(RuntimeError):
     """A cache folder is incomplete, truncated or from another format version."""
 
 
+class UnkeyableArgument(TypeError):
+    """A constructor argument has no canonical JSON form, so it cannot key a cache."""
+
+
 # ---------------------------------------------------------------- building straight into the cache
 _BUILDING: contextvars.ContextVar[BuildFolder | None] = contextvars.ContextVar("deepstrf_building", default=None)
 
@@ -343,10 +347,6 @@ def source_fingerprint(root: str, ignore: tuple[str, ...] = (".deepstrf",)) -> s
 
     h = hashlib.sha256()
     root = os.path.realpath(root)
-    if os.path.isfile(root):
-        st = os.stat(root)
-        h.update(f"{os.path.basename(root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-        return h.hexdigest()
     for d, dirs, files in os.walk(root):
         dirs[:] = sorted(x for x in dirs if x not in ignore)
         for f in sorted(files):
@@ -375,13 +375,24 @@ def cache_key(cls, arguments: dict, fingerprint: str, loader_version: int = 1, p
 
     from .. import __version__
 
-    args = {k: _canonical(v) for k, v in sorted(arguments.items()) if k not in _NOT_CONTENT}
+    args = canonical_arguments(arguments)
     cls_name = f"{cls.__module__}.{cls.__qualname__}"
     group = hashlib.sha256(json.dumps([cls_name, args, place], sort_keys=True).encode()).hexdigest()[:10]
     desc = {"class": cls_name, "format": FORMAT, "loader_version": int(loader_version), "deepSTRF": __version__,
             "arguments": args, "sources": fingerprint}
     digest = hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()[:12]
     return f"{cls.__name__}-{group}-{digest}", desc
+
+
+def canonical_arguments(arguments: dict) -> dict:
+    """The content-affecting arguments in canonical JSON form (idempotent).
+
+    Raises
+    ------
+    UnkeyableArgument
+        For a value with no canonical form (an arbitrary object).
+    """
+    return {k: _canonical(v) for k, v in sorted(arguments.items()) if k not in _NOT_CONTENT}
 
 
 def _canonical(v):
@@ -403,7 +414,7 @@ def _canonical(v):
         return repr(v)
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
-    raise TypeError(f"argument value of type {type(v).__name__} cannot key a cache")
+    raise UnkeyableArgument(f"argument value of type {type(v).__name__} cannot key a cache")
 
 
 # ---------------------------------------------------------------- load or build
@@ -417,8 +428,7 @@ def cache_root(data_root: str | None) -> str:
         from .._paths import default_cache_dir
 
         return default_cache_dir("processed")
-    base = os.path.dirname(data_root) if os.path.isfile(data_root) else data_root
-    return os.path.join(os.path.abspath(base), ".deepstrf", "processed")
+    return os.path.join(os.path.abspath(data_root), ".deepstrf", "processed")
 
 
 def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_version: int = 1):
@@ -443,6 +453,7 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
 
     from filelock import FileLock
 
+    arguments = canonical_arguments(arguments)  # before any work: an UnkeyableArgument costs nothing
     root = cache_root(data_root)
     place = "" if data_root is None or not os.environ.get("DEEPSTRF_CACHE_DIR") else os.path.realpath(data_root)
     if data_root is not None and not place and os.path.isdir(data_root) and not _can_write(root):
@@ -484,13 +495,12 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
             warnings.warn(f"deepSTRF cache: cannot use {root} ({err}); loading without a cache", stacklevel=3)
             return build()
     with lock:
-        where = folder_now()
         ds = attempt(where)  # another process may have built it while we waited
         if ds is not None:
             return ds
         into = None
         if where is not None:
-            _drop_stale(where[0])
+            _drop_stale(where[0])  # before the build: the disk space is free for it
             into = BuildFolder(os.path.join(root, f".build-{uuid.uuid4().hex[:12]}"))
             os.makedirs(into.path)
         try:
@@ -500,12 +510,13 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
             if into is not None:
                 shutil.rmtree(into.path, ignore_errors=True)
             raise
-        where = folder_now()  # the build may have downloaded the sources
+        before, where = where, folder_now()  # the build may have downloaded the sources
         if where is None:
             return built
         folder, desc = where
         try:
-            _drop_stale(folder)
+            if before is None or before[0] != folder:
+                _drop_stale(folder)
             write_processed(built, folder, into)
             with open(os.path.join(folder, "key.json"), "w", encoding="utf-8") as f:
                 json.dump(desc, f, indent=1)  # for `deepstrf cache list`; not part of the checked files

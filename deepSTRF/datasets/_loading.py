@@ -101,22 +101,21 @@ def cached_loader(folder: str | None = None, *, root=None, version: int = 1):
                         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
                 return ds
 
-            from ._cache import cache_key, load_or_build
+            from ._cache import UnkeyableArgument, load_or_build
 
-            uncached = owner.__init__ is not __init__ or not arguments["cache"] or arguments.get("_enumerate_only")
-            if not uncached:
-                try:
-                    cache_key(owner, arguments, "")
-                except TypeError as err:
-                    warnings.warn(f"deepSTRF cache: {err}; loading without the cache", stacklevel=2)
-                    uncached = True
-            if uncached:
-                build(self)
-            else:
+            cached = owner.__init__ is __init__ and arguments["cache"] and not arguments.get("_enumerate_only")
+            if cached:
                 source = source_of(arguments)
-                self.__dict__.update(load_or_build(owner, arguments, source, build, version).__dict__)
-                if source is not None:
-                    self.path = source  # the folder as given now (the cache may have been written from another)
+                try:
+                    self.__dict__.update(load_or_build(owner, arguments, source, build, version).__dict__)
+                except UnkeyableArgument as err:  # raised before any work is done
+                    warnings.warn(f"deepSTRF cache: {err}; loading without the cache", stacklevel=2)
+                    cached = False
+                else:
+                    if source is not None:
+                        self.path = source  # the folder as given now (the cache may have been written elsewhere)
+            if not cached:
+                build(self)
             for category, message in self.__dict__.get("_load_warnings", ()):  # said at the caller's line
                 warnings.warn(message, _warning_class(category), stacklevel=2)
 
