@@ -16,6 +16,7 @@ import os
 
 from filelock import FileLock
 
+from .._jsonfile import read_json, write_json
 from .._paths import default_cache_dir
 from .extract import safe_extract
 from .fetch import check_free_space, credentials, fetch_file, file_hash
@@ -35,19 +36,11 @@ def _state_path(root: str) -> str:
 
 
 def _read_state(root: str) -> dict:
-    try:
-        with open(_state_path(root)) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return {}
+    return read_json(_state_path(root))
 
 
 def _write_json(path: str, data: dict) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    write_json(path, data, indent=1, sort_keys=True)
 
 
 def _marker(root: str, entry: FileEntry) -> str:

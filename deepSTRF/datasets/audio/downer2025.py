@@ -6,7 +6,6 @@ Source: Zenodo record 16175377, one ~29 GB zip (``[Downer2025]``).
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 import zlib
@@ -17,6 +16,7 @@ import scipy.io
 import scipy.io.wavfile
 
 from ..._checks import check_option, check_positive, exact_hop
+from ..._jsonfile import read_json, write_json
 from ..._paths import default_cache_dir
 from ...download import download_dataset
 from ...dsp.binning import bin_windows, rebin_sum
@@ -286,10 +286,7 @@ class Downer2025Dataset(AudioNeuralDataset):
 
 def _read_json(path: str) -> dict:
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return {}
+        return read_json(path)
     except (OSError, ValueError) as err:
         warnings.warn(f"Downer2025: ignoring the unreadable tuning cache {path} ({err})", stacklevel=3)
         return {}
@@ -300,11 +297,7 @@ def _write_json(path: str, settings: str, flags: dict) -> None:
     try:
         doc = _read_json(path)
         doc[settings] = flags
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(doc, f)
-        os.replace(tmp, path)
+        write_json(path, doc)
     except OSError as err:
         warnings.warn(f"Downer2025: could not cache the tuning flags in {path} ({err}); they will be recomputed "
                       "next time", stacklevel=3)

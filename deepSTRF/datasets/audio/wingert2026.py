@@ -7,7 +7,6 @@ Sources: Zenodo record 18331549 (``[Wingert2026]`` in the registry).
 from __future__ import annotations
 
 import glob
-import json
 import os
 import re
 import warnings
@@ -16,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..._checks import check_option, exact_hop
+from ..._jsonfile import read_json, write_json
 from ...download import download_dataset
 from ...io.nems import RecordingError, read_recording
 from .._loading import cached_loader, check_fixed, check_waveform_args, dataset_root, require
@@ -370,19 +370,14 @@ def _unit_meta(r: dict) -> dict:
 
 def _read_json(path: str) -> dict:
     try:
-        with open(path) as f:
-            return json.load(f)
-    except (FileNotFoundError, ValueError):
+        return read_json(path)
+    except (OSError, ValueError):  # an unreadable mapping is rebuilt
         return {}
 
 
 def _write_json(path: str, data: dict) -> None:
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
+        write_json(path, data)
     except OSError:  # a read-only data folder: the mapping is simply not cached
         pass
 
