@@ -64,7 +64,36 @@ class ChunkedBuffer:
         return [c[:u] for c, u in zip(self.chunks, self.used)]
 
 
-class PackedResponses:
+class _ChunkStore:
+    """Float32 chunks, each either private or ``shared`` with another store.
+
+    A shared chunk (another dataset's memory, or a map of a cache file) is
+    copied before any in-place work; a chunk that is a whole cache-file map
+    pickles as a reference to its file (see ``_chunks_out``).
+    """
+
+    def _set_chunks(self, chunks, shared) -> None:
+        self.chunks = list(chunks)
+        self.shared = list(shared) if shared is not None else [False] * len(self.chunks)
+
+    def make_private(self) -> None:
+        """Copy every shared chunk, so in-place work stays here."""
+        for i, shared in enumerate(self.shared):
+            if shared:
+                self.chunks[i] = np.array(self.chunks[i])  # a plain in-memory copy (also of a map)
+                self.shared[i] = False
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["chunks"] = _chunks_out(self.chunks)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.chunks = _chunks_in(self.chunks)
+
+
+class PackedResponses(_ChunkStore):
     """Responses ``(R, T_s)`` of recorded (stim, neuron) pairs in float32 chunks.
 
     Parameters
@@ -82,8 +111,7 @@ class PackedResponses:
 
     def __init__(self, chunks, stim_T, n_neurons, pair_stim, pair_nrn, pair_chunk, pair_offset,
                  pair_reps, shared=None):
-        self.chunks = list(chunks)
-        self.shared = list(shared) if shared is not None else [False] * len(self.chunks)
+        self._set_chunks(chunks, shared)
         self.stim_T = np.asarray(stim_T, dtype=np.int64)
         self.n_neurons = int(n_neurons)
         ps = np.asarray(pair_stim, dtype=np.int32)
@@ -183,22 +211,6 @@ class PackedResponses:
             o = int(off[a])
             yield self.chunks[ch[a]][o : o + n_rows * t].reshape(n_rows, t), order[a:b]
 
-    def make_private(self) -> None:
-        """Copy every chunk that another dataset shares, so in-place work stays here."""
-        for i, shared in enumerate(self.shared):
-            if shared:
-                self.chunks[i] = np.array(self.chunks[i])  # a plain in-memory copy (also of a map)
-                self.shared[i] = False
-
-    def __getstate__(self):
-        state = {k: getattr(self, k) for k in _STATE}
-        state["chunks"] = _chunks_out(self.chunks)
-        return state
-
-    def __setstate__(self, state):
-        for k, v in state.items():
-            setattr(self, k, v)
-        self.chunks = _chunks_in(self.chunks)
 
     @classmethod
     def from_blocks(cls, blocks, stim_T, n_neurons) -> "PackedResponses":
@@ -242,16 +254,11 @@ class PackedResponses:
                    shared=[True] * len(chunks))
 
 
-_STATE = ("chunks", "shared", "stim_T", "n_neurons", "pair_stim", "pair_nrn", "pair_chunk",
-          "pair_offset", "pair_reps", "stim_ptr")
-
-
-class PackedStims:
+class PackedStims(_ChunkStore):
     """Stimulus arrays of any per-stim shape in float32 chunks."""
 
     def __init__(self, chunks, chunk_of, offset_of, shapes, shared=None):
-        self.chunks = list(chunks)
-        self.shared = list(shared) if shared is not None else [False] * len(self.chunks)
+        self._set_chunks(chunks, shared)
         self.chunk_of = np.asarray(chunk_of, dtype=np.int32)
         self.offset_of = np.asarray(offset_of, dtype=np.int64)
         self.shapes = [tuple(int(d) for d in s) for s in shapes]
@@ -259,14 +266,6 @@ class PackedStims:
     def __len__(self) -> int:
         return len(self.shapes)
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["chunks"] = _chunks_out(self.chunks)
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self.chunks = _chunks_in(self.chunks)
 
     def array(self, s: int) -> np.ndarray:
         shape = self.shapes[s]
@@ -280,11 +279,6 @@ class PackedStims:
     def nbytes(self) -> int:
         return int(sum(int(np.prod(s)) for s in self.shapes)) * 4
 
-    def make_private(self) -> None:
-        for i, shared in enumerate(self.shared):
-            if shared:
-                self.chunks[i] = np.array(self.chunks[i])  # a plain in-memory copy (also of a map)
-                self.shared[i] = False
 
     @classmethod
     def from_arrays(cls, arrays) -> "PackedStims":
