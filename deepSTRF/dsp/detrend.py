@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d, median_filter
 
 
 def running_median(x: np.ndarray, size: int) -> np.ndarray:
     """Centred running median of ``size`` samples, mirror-reflected edges."""
+    from scipy.ndimage import median_filter  # scipy.ndimage costs ~0.2 s to import: only when used
+
     return median_filter(np.asarray(x, dtype=np.float64), size=max(1, int(size)), mode="reflect")
 
 
 def medgauss_baseline(x: np.ndarray, rate: float, med_ms: float = 100.0, gauss_ms: float = 10.0) -> np.ndarray:
     """Slow baseline: a Gaussian (sigma ``gauss_ms``, truncated at 4 sigma) of a running
     median over ``med_ms``, both with reflected edges."""
+    from scipy.ndimage import gaussian_filter1d
+
     med = running_median(x, int(np.round(med_ms * rate / 1000.0)))
     return gaussian_filter1d(med, sigma=gauss_ms * rate / 1000.0, truncate=4.0, mode="reflect")
 

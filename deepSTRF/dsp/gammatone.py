@@ -9,7 +9,6 @@ sections per band; centre frequencies ERB-spaced (Glasberg & Moore:
 from __future__ import annotations
 
 import numpy as np
-import scipy.signal
 
 from .._checks import check_positive
 
@@ -60,6 +59,8 @@ def erb_filter_coefficients(rate: float, centres: np.ndarray) -> np.ndarray:
 
 def gammatone_filterbank(x: np.ndarray, rate: float, centres: np.ndarray) -> np.ndarray:
     """Filter ``x`` through each band: ``(F, len(x))`` float64."""
+    import scipy.signal  # ~0.5 s to import: only when a gammatone-gram is computed
+
     x = np.asarray(x, dtype=np.float64)
     sos = erb_filter_coefficients(rate, centres)
     return np.stack([scipy.signal.sosfilt(s, x) for s in sos])

@@ -10,7 +10,6 @@ The analysis window (``window_ms``) is independent of the hop.
 from __future__ import annotations
 
 import numpy as np
-import scipy.signal
 
 from .._checks import check_option, check_positive
 
@@ -49,6 +48,8 @@ def stft_power(x: np.ndarray, n_fft: int, hop: int, window: np.ndarray | None = 
                center: bool = True, pad_mode: str = "reflect") -> np.ndarray:
     """Power spectrogram ``|FFT|^2`` ``(n_fft // 2 + 1, T)`` with ``T = 1 + len(x) // hop``
     when centred (frames centred on samples ``k * hop``), periodic Hann window by default."""
+    import scipy.signal  # ~0.5 s to import: only when a spectrogram is computed
+
     x = np.asarray(x, dtype=np.float64)
     w = scipy.signal.get_window("hann", n_fft, fftbins=True) if window is None else window
     if center:

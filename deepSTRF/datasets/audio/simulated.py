@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter, gaussian_filter1d
 
 from ..._checks import check_positive
 from .._loading import cached_loader
@@ -140,6 +139,8 @@ class SimulatedDataset(AudioNeuralDataset):
 def _natural_like_spectrogram(rng, F: int, T: int) -> np.ndarray:
     """``(F, T)`` log-power spectrogram with correlated spectro-temporal texture,
     slow loudness fluctuations and silent gaps."""
+    from scipy.ndimage import gaussian_filter, gaussian_filter1d  # only when data are generated
+
     texture = gaussian_filter(rng.standard_normal((F, T)), sigma=(1.0, 1.0), mode="reflect")
     texture /= texture.std()
     tilt = np.linspace(0.5, -0.5, F)[:, None]  # more energy at low frequencies
