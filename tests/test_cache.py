@@ -458,7 +458,7 @@ def test_a_read_only_data_folder_keeps_its_cache_in_the_user_cache(ns1_root, tmp
 
 
 def test_a_cold_load_builds_straight_into_its_cache_files(ns1_root, monkeypatch):
-    import deepSTRF.datasets._cache as cache_mod
+    import deepSTRF.datasets._cache_files as cache_mod
     from deepSTRF.datasets import DatasetBuilder
     from deepSTRF.datasets.audio import NS1Dataset
 

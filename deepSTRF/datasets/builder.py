@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from .._checks import check_index, check_positive, exact_hop
-from ._cache import chunk_allocator
+from ._cache_files import chunk_allocator
 from ._storage import ChunkedBuffer, PackedResponses, PackedStims
 
 
