@@ -87,10 +87,14 @@ import socket  # noqa: E402
 _real_connect = socket.socket.connect
 
 
+#: the loopback addresses tests may reach; 127.0.0.2 stands for "another host"
+LOOPBACK = ("127.0.0.1", "127.0.0.2", "::1", "localhost")
+
+
 def _loopback_only(self, address):
     host = address[0] if isinstance(address, tuple) else address
-    if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
-        raise OSError(f"test tried to reach {address!r}: tests may only talk to 127.0.0.1")
+    if self.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK:
+        raise OSError(f"test tried to reach {address!r}: tests may only talk to 127.0.0.1 and 127.0.0.2")
     return _real_connect(self, address)
 
 
@@ -105,3 +109,18 @@ def private_cache_dir(monkeypatch, tmp_path_factory):
     """Every test keeps its processed-dataset caches in a folder of its own (never the user's cache;
     no test sees another's caches). Tests of the default cache location unset this."""
     monkeypatch.setenv("DEEPSTRF_CACHE_DIR", str(tmp_path_factory.mktemp("processed-cache")))
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    """A self-signed certificate (127.0.0.1, 127.0.0.2) and its key, for the test https servers."""
+    from httpserver import tls_pair
+
+    return tls_pair(str(tmp_path_factory.mktemp("tls")))
+
+
+@pytest.fixture
+def trust_test_cert(tls_files, monkeypatch):
+    """Trust the test certificate, for this test only."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls_files[0])
+    return tls_files

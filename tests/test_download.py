@@ -15,8 +15,8 @@ import pytest
 import deepSTRF.download.fetch as fetch_mod
 from deepSTRF.datasets.audio import (download_aa1, download_aa4, download_ac1, download_espejo_nat_waveforms,
                                      download_le2025, download_nat4, download_ns1)
-from deepSTRF.download import (DownloadError, LoginError, RegistryError, UnsafeArchiveError, load_registry,
-                               safe_extract, status, verify_dataset)
+from deepSTRF.download import (ArchiveError, DownloadError, LoginError, RegistryError, UnsafeArchiveError,
+                               load_registry, safe_extract, status, verify_dataset)
 from deepSTRF.download.registry import parse_registry
 from deepSTRF.download.sources import SourceError, check_url, resolve
 from httpserver import FixtureServer, Route
@@ -54,9 +54,16 @@ def listing(root) -> set:
     return {os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs}
 
 
+MAT = b"MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: Tue Dec  1 12:00:00 2026" + b" " * 40
+
+
+def wav_bytes(tag: bytes) -> bytes:
+    return b"RIFF\x24\x00\x00\x00WAVEfmt " + tag
+
+
 @pytest.fixture
-def server(monkeypatch):
-    with FixtureServer() as srv:
+def server(monkeypatch, trust_test_cert):
+    with FixtureServer(tls=trust_test_cert) as srv:
         for scheme in SCHEMES:
             monkeypatch.setenv(f"DEEPSTRF_HOST_{scheme.upper()}", f"{srv.url}/{scheme}")
         monkeypatch.setattr(fetch_mod, "BACKOFF_S", 0.01)
@@ -69,9 +76,9 @@ NS1_ZIP = make_zip({"spikesandwav/SH.En.C/clip01.wav": b"RIFF-fake-wav", "spikes
 
 
 def serve_ns1(srv, mode="ok"):
-    srv.routes["/osf/download/gdwyd/"] = Route(b"metadata-mat", mode=mode)
+    srv.routes["/osf/download/gdwyd/"] = Route(MAT + b"metadata-mat", mode=mode)
     srv.routes["/osf/download/5nxga/"] = Route(NS1_ZIP, mode=mode)
-    srv.routes["/github/monzilur/DNet/master/test_data_5ms.mat"] = Route(b"spectrogram-mat" * 100, mode=mode)
+    srv.routes["/github/monzilur/DNet/master/test_data_5ms.mat"] = Route(MAT + b"spectrogram-mat" * 100, mode=mode)
 
 
 def test_ns1_lands_extracted_recorded_and_idempotent(server, tmp_path):
@@ -144,7 +151,7 @@ def test_transient_failure_then_success(server, tmp_path, mode):
     serve_ns1(server)
     server.routes["/github/monzilur/DNet/master/test_data_5ms.mat"].mode = mode
     root = download_ns1(str(tmp_path / "NS1"))
-    assert open(os.path.join(root, "test_data_5ms.mat"), "rb").read() == b"spectrogram-mat" * 100
+    assert open(os.path.join(root, "test_data_5ms.mat"), "rb").read() == MAT + b"spectrogram-mat" * 100
     assert server.routes["/github/monzilur/DNet/master/test_data_5ms.mat"].calls == 2
 
 
@@ -213,12 +220,12 @@ def test_figshare_le2025(server, tmp_path):
 
 
 def test_espejo_waveforms_search_the_mirror_folders(server, tmp_path):
-    server.routes["/baphy/sounds_set4/cat10000_rec.wav"] = Route(b"RIFF-cat")
-    server.routes["/baphy/sounds/00cat%20dog.wav"] = Route(b"RIFF-dog")
+    server.routes["/baphy/sounds_set4/cat10000_rec.wav"] = Route(wav_bytes(b"cat"))
+    server.routes["/baphy/sounds/00cat%20dog.wav"] = Route(wav_bytes(b"dog"))
     found = download_espejo_nat_waveforms(["STIM_cat10000_rec.wav", "STIM_00cat dog.wav", "STIM_gone.wav"],
                                           str(tmp_path), progress=False)
     assert sorted(found) == ["STIM_00cat dog.wav", "STIM_cat10000_rec.wav"]  # a miss is reported by absence
-    assert open(found["STIM_cat10000_rec.wav"], "rb").read() == b"RIFF-cat"
+    assert open(found["STIM_cat10000_rec.wav"], "rb").read() == wav_bytes(b"cat")
     assert server.routes["/baphy/sounds_set4/cat10000_rec.wav"].calls == 1
     again = download_espejo_nat_waveforms(["STIM_cat10000_rec.wav"], str(tmp_path), progress=False)
     assert again == {"STIM_cat10000_rec.wav": found["STIM_cat10000_rec.wav"]}
@@ -285,8 +292,9 @@ def test_a_failed_extraction_leaves_no_partial_dataset(tmp_path):
     data[pos + 10] ^= 0xFF  # corrupt one member: CRC error while reading
     archive = tmp_path / "bad.zip"
     archive.write_bytes(bytes(data))
-    with pytest.raises(zipfile.BadZipFile):
+    with pytest.raises(ArchiveError) as err:
         safe_extract(str(archive), str(tmp_path / "out"))
+    assert str(archive) in str(err.value) and "a/one.bin" in str(err.value) and "CRC" in str(err.value)
     assert listing(tmp_path / "out") == set()
 
 
@@ -393,7 +401,7 @@ def test_drum_alice_eeg_four_zips_into_their_folders(server, tmp_path):
     uuids = {"eeg.0.zip": "264ca110-f7f4-4fd5-9b00-896102b841ad", "eeg.1.zip": "bef532d8-cf74-4b9d-9b4c-5c1f81610ce9",
              "eeg.2.zip": "25fc51ae-d1fa-4094-85af-65dd4cf30251", "stimuli.zip": "df241468-26ee-42df-b27f-3f438cfc5a3f"}
     bodies = {f"eeg.{k}.zip": make_zip({f"eeg/S0{k + 1}/S0{k + 1}_alice-raw.fif": f"fif{k}".encode()}) for k in range(3)}
-    bodies["stimuli.zip"] = make_zip({"stimuli/1.wav": b"RIFF-1"})
+    bodies["stimuli.zip"] = make_zip({"stimuli/1.wav": wav_bytes(b"1")})
     for name, uuid in uuids.items():
         server.routes[f"/drum/bitstreams/{uuid}/download"] = Route(bodies[name])
     root = download_alice_eeg(str(tmp_path / "Alice_EEG"))
@@ -418,16 +426,16 @@ def test_interrupted_download_resumes_with_a_range_request(server, tmp_path, mon
 
     monkeypatch.setattr(fetch_mod, "CHUNK", 4096)  # small reads, so a cut transfer keeps what it received
     route = _serve_big(server, "truncate")
-    with pytest.raises(DownloadError, match="big.zip: download from github:big failed"):
-        fetch_file("github:big", str(tmp_path), "big.zip", size=len(BIG))
-    kept = os.path.getsize(partial_path(str(tmp_path), "big.zip"))
-    assert 0 < kept <= len(BIG) // 2 and "big.zip" not in os.listdir(tmp_path)
+    with pytest.raises(DownloadError, match="big.bin: the connection to 127.0.0.1:.* broke during the transfer"):
+        fetch_file("github:big", str(tmp_path), "big.bin", size=len(BIG))
+    kept = os.path.getsize(partial_path(str(tmp_path), "big.bin"))
+    assert 0 < kept <= len(BIG) // 2 and "big.bin" not in os.listdir(tmp_path)
     route.mode = "ok"  # a later call (after Ctrl-C, say) continues where the last one stopped
-    path, sha, size = fetch_file("github:big", str(tmp_path), "big.zip", size=len(BIG),
+    path, sha, size = fetch_file("github:big", str(tmp_path), "big.bin", size=len(BIG),
                                  known_hash="md5:" + hashlib.md5(BIG).hexdigest())
     assert route.ranges[-1] == f"bytes={kept}-"
     assert open(path, "rb").read() == BIG and size == len(BIG)
-    assert not os.path.exists(partial_path(str(tmp_path), "big.zip"))
+    assert not os.path.exists(partial_path(str(tmp_path), "big.bin"))
 
 
 def test_retry_after_a_dropped_connection_resumes_and_a_server_without_ranges_restarts(server, tmp_path,
@@ -436,15 +444,18 @@ def test_retry_after_a_dropped_connection_resumes_and_a_server_without_ranges_re
 
     monkeypatch.setattr(fetch_mod, "CHUNK", 4096)
     route = _serve_big(server, "drop_once")
-    path, _, _ = fetch_file("github:big", str(tmp_path / "a"), "big.zip", size=len(BIG))
+    path, _, _ = fetch_file("github:big", str(tmp_path / "a"), "big.bin", size=len(BIG))
     assert route.ranges[0] is None and route.ranges[1].startswith("bytes=") and route.ranges[1] != "bytes=0-"
     assert open(path, "rb").read() == BIG
     # a server that ignores Range: the partial bytes are discarded, not prepended to the whole body
-    os.makedirs(os.path.dirname(partial_path(str(tmp_path / "b"), "big.zip")))
-    with open(partial_path(str(tmp_path / "b"), "big.zip"), "wb") as f:
-        f.write(b"stale bytes")
     route = _serve_big(server, "no_ranges")
-    path, _, _ = fetch_file("github:big", str(tmp_path / "b"), "big.zip", size=len(BIG),
+    part = partial_path(str(tmp_path / "b"), "big.bin")
+    os.makedirs(os.path.dirname(part))
+    with open(part, "wb") as f:
+        f.write(b"stale bytes")
+    with open(part + ".json", "w") as f:  # what an interrupted attempt notes beside its bytes
+        json.dump({"url": f"{server.url}/github/big", "validator": route.etag, "total": len(BIG)}, f)
+    path, _, _ = fetch_file("github:big", str(tmp_path / "b"), "big.bin", size=len(BIG),
                             known_hash="md5:" + hashlib.md5(BIG).hexdigest())
     assert route.ranges == ["bytes=11-"] and open(path, "rb").read() == BIG
 
@@ -454,6 +465,6 @@ def test_a_checksum_mismatch_discards_the_partial_data(server, tmp_path):
 
     _serve_big(server, "ok")
     with pytest.raises(DownloadError, match="checksum"):
-        fetch_file("github:big", str(tmp_path), "big.zip", size=len(BIG), known_hash="md5:" + "0" * 32)
-    assert not os.path.exists(partial_path(str(tmp_path), "big.zip"))
-    assert "big.zip" not in os.listdir(tmp_path)
+        fetch_file("github:big", str(tmp_path), "big.bin", size=len(BIG), known_hash="md5:" + "0" * 32)
+    assert not os.path.exists(partial_path(str(tmp_path), "big.bin"))
+    assert "big.bin" not in os.listdir(tmp_path)

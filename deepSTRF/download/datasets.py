@@ -1,50 +1,47 @@
 """Download, extract and verify whole datasets, one lock per dataset folder.
 
-Next to the data, ``.deepstrf/files.json`` records every file fetched
-(size, modification time, SHA-256, and the host's published checksum when
-there is one) and ``.deepstrf/extracted/<archive>.json`` marks an archive
-whose extraction completed. Where neither the registry nor the host
-publishes a checksum, the SHA-256 recorded at the first download is what
-later checks (``verify_dataset``, ``deepstrf verify``) compare against.
+The rules (the state files are described in :mod:`deepSTRF.download.state`):
+
+- Nothing is removed before its replacement has been downloaded and
+  verified, and nothing deepSTRF did not write is ever deleted.
+- A file already in the folder that deepSTRF did not record (placed by
+  hand, by another tool, by the earlier package) is checked against the
+  published size and checksum (the registry's, or Zenodo's and figshare's)
+  and adopted when it matches; where no checksum is published it is
+  adopted with its SHA-256 recorded and a one-line note.
+- An archive whose extracted tree is complete counts as done, even once
+  the archive itself has been deleted; ``download=True`` fetches only what
+  is missing.
+- A file is recorded only after every check, extraction included, has
+  passed; a downloaded archive that cannot be extracted is removed, with a
+  message saying so.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 
 from filelock import FileLock
 
-from .._jsonfile import read_json, write_json
 from .._paths import default_cache_dir
-from .extract import safe_extract
-from .fetch import check_free_space, credentials, fetch_file, file_hash
+from .content import SNIFF_BYTES, check_body
+from .errors import DownloadError, StateFileError, UnexpectedContentError
+from .extract import ArchiveError, extract_archive
+from .fetch import credentials, fetch, file_hashes
 from .registry import DatasetInfo, FileEntry, dataset_info
+from .sources import resolve
+from .state import (STATE, read_state, record, recorded_ok, state_path, target_folder, tree_complete, write_marker,
+                    write_state)
 
-STATE = ".deepstrf"
 log = logging.getLogger("deepSTRF.download")
+#: sources whose host publishes each file's size and checksum (read with the file's record)
+PUBLISHING = ("zenodo", "figshare")
 
 
 def dataset_folder(name: str, dest: str | None = None) -> str:
     """``dest`` or the default cache folder of dataset ``name``."""
     return os.path.abspath(dest) if dest else default_cache_dir(dataset_info(name).folder)
-
-
-def _state_path(root: str) -> str:
-    return os.path.join(root, STATE, "files.json")
-
-
-def _read_state(root: str) -> dict:
-    return read_json(_state_path(root))
-
-
-def _write_json(path: str, data: dict) -> None:
-    write_json(path, data, indent=1, sort_keys=True)
-
-
-def _marker(root: str, entry: FileEntry) -> str:
-    return os.path.join(root, STATE, "extracted", f"{entry.name}.json")
 
 
 def lock(root: str) -> FileLock:
@@ -53,31 +50,15 @@ def lock(root: str) -> FileLock:
     return FileLock(os.path.join(root, STATE, "lock"))
 
 
-def _recorded_ok(root: str, entry: FileEntry, state: dict) -> bool:
-    """The file is there, unchanged since we recorded it (size and mtime)."""
-    rec = state.get(entry.name)
-    path = os.path.join(root, entry.name)
-    if not rec or not os.path.isfile(path):
-        return False
-    st = os.stat(path)
-    return st.st_size == rec["size"] and abs(st.st_mtime - rec["mtime"]) < 1e-3
-
-
-def _extracted(root: str, entry: FileEntry, state: dict) -> bool:
-    try:
-        with open(_marker(root, entry)) as f:
-            return json.load(f).get("sha256") == state.get(entry.name, {}).get("sha256")
-    except FileNotFoundError:
-        return False
-
-
 def download_dataset(name: str, dest: str | None = None, groups=None, username: str | None = None,
                      password: str | None = None, extract: bool = True, progress: bool | None = None) -> str:
-    """Fetch (and unpack) the files of dataset ``name``; return its folder.
+    """Fetch (and unpack) what is missing of dataset ``name``; return its folder.
 
-    Idempotent: files recorded as complete are not fetched again and
-    archives marked as extracted are not unpacked again. Safe to call from
-    several processes at once (a file lock serialises them).
+    Idempotent and safe to call from several processes at once (a file
+    lock serialises them). Files recorded as complete are not fetched
+    again, files already there are checked and adopted rather than
+    fetched (see the module's rules), and archives whose extracted tree is
+    complete are neither fetched nor unpacked again.
 
     Parameters
     ----------
@@ -89,92 +70,200 @@ def download_dataset(name: str, dest: str | None = None, groups=None, username: 
         Optional file groups to include (e.g. ``['A1', 'wav']`` for NAT4).
     username, password : str, optional
         CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``);
-        never written anywhere.
+        sent only to the CRCNS host over https, never written anywhere.
     extract : bool, default True
         Unpack archives after download.
+    progress : bool, optional
+        Progress bars (default: when writing to a terminal).
+
+    Raises
+    ------
+    DownloadError
+        A file could not be fetched or verified (names it and why);
+        :class:`StateFileError` if ``.deepstrf/files.json`` is damaged.
+    ArchiveError
+        An archive cannot be extracted (damaged, unsafe members).
     """
     info = dataset_info(name)
     root = dataset_folder(name, dest)
-    entries = info.select(groups)
     with lock(root):
-        state = _read_state(root)
+        state = read_state(root, info.name)
         creds = None
-        for entry in entries:
+        for entry in info.select(groups):
+            unpack = extract and entry.post != "none"
+            if unpack and tree_complete(root, entry, state):
+                continue  # the archive may have been deleted after extraction: nothing to do
             path = os.path.join(root, entry.name)
-            if not _recorded_ok(root, entry, state):
-                if os.path.lexists(path):
-                    log.warning("%s: %s is not recorded as complete; fetching it again", info.name, path)
-                    os.remove(path)
+            new = None
+            fetched = False
+            if not recorded_ok(root, entry, state):
                 if entry.scheme == "crcns" and creds is None:
                     creds = credentials(username, password)
-                _, sha, size = fetch_file(entry.source, root, entry.name, entry.size, entry.hash, creds, progress)
-                st = os.stat(path)
-                state[entry.name] = {"size": size, "mtime": st.st_mtime, "sha256": sha, "source": entry.source,
-                                     "published_hash": entry.hash}
-                _write_json(_state_path(root), state)
-            if extract and entry.post != "none" and not _extracted(root, entry, state):
-                target = os.path.normpath(os.path.join(root, entry.into))
-                check_free_space(root, _unpacked_size(path), f"unpacking {entry.name}")
-                written = safe_extract(path, target, entry.strip)
-                _write_json(_marker(root, entry), {"sha256": state[entry.name]["sha256"], "into": entry.into,
-                                                   "entries": written})
+                if os.path.isfile(path):
+                    new = _adopt(root, entry, state, creds, info)
+                if new is None:
+                    f = fetch(entry.source, root, entry.name, entry.size, entry.hash, creds, progress)
+                    new, fetched = record(f.path, f.sha256, entry.source, f.published_hash), True
+            if unpack:
+                _unpack(root, entry, path, fetched, (new or state[entry.name])["sha256"])
+            if new is not None:
+                state[entry.name] = new
+                write_state(root, state)
     return root
 
 
-def _unpacked_size(archive: str) -> int | None:
-    """Total size of a zip's members (read from its index), None for other archives."""
-    import zipfile
-
-    if not zipfile.is_zipfile(archive):
+def _adopt(root: str, entry: FileEntry, state: dict, creds, info: DatasetInfo) -> dict | None:
+    """The record of the file already at ``entry``'s path if it passes the published checks, else None
+    (then a verified copy is fetched and replaces it only once it has arrived)."""
+    path = os.path.join(root, entry.name)
+    rec = state.get(entry.name)
+    published, size = entry.hash, entry.size
+    if published is None and entry.scheme in PUBLISHING:
+        req = resolve(entry.source, creds)
+        published, size = req.hash, size if size is not None else req.size
+    algs = ["sha256"] + ([published.split(":", 1)[0]] if published else [])
+    digests = file_hashes(path, algs)
+    actual = os.path.getsize(path)
+    if rec is not None and rec.get("sha256") == digests["sha256"]:
+        return record(path, digests["sha256"], entry.source, rec.get("published_hash"), rec.get("adopted", False))
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    try:
+        check_body(entry.name, head, None, path)
+    except UnexpectedContentError:
+        log.warning("%s: %s is not %s; fetching a verified copy to replace it", info.name, path, "the expected file")
         return None
-    with zipfile.ZipFile(archive) as z:
-        return sum(i.file_size for i in z.infolist())
+    if published:
+        if digests[published.split(":", 1)[0]] == published.lower() and (size is None or size == actual):
+            log.info("%s: %s matches the published checksum; kept", info.name, path)
+            return record(path, digests["sha256"], entry.source, published.lower(), adopted=rec is None)
+        log.warning("%s: %s does not match the published checksum %s; fetching a verified copy (the file stays "
+                    "until it has arrived)", info.name, path, published)
+        return None
+    if rec is not None:  # recorded once, changed since, and nothing published to judge it by
+        log.warning("%s: %s changed since it was downloaded; fetching it again (it stays until the new copy has "
+                    "arrived)", info.name, path)
+        return None
+    if size is not None and size != actual:
+        log.warning("%s: %s is %d bytes, the registry says %d; fetching a verified copy", info.name, path, actual,
+                    size)
+        return None
+    log.warning("%s: kept %s, which was already there (no checksum is published for it; its SHA-256 is "
+                "recorded, so later checks compare against it)", info.name, path)
+    return record(path, digests["sha256"], entry.source, None, adopted=True)
+
+
+def _unpack(root: str, entry: FileEntry, path: str, fetched: bool, sha256: str) -> None:
+    """Extract ``entry``'s archive and write its marker; a damaged archive downloaded now is removed."""
+    try:
+        written = extract_archive(path, target_folder(root, entry), entry.strip, protect=[os.path.join(root, STATE)])
+    except ArchiveError as err:
+        if fetched:
+            os.remove(path)
+            raise ArchiveError(f"{err}; removed {path}, downloaded just now: the next download fetches it "
+                               "again") from err
+        raise ArchiveError(f"{err}; {path} was already in the folder and is kept: check it, or delete it and "
+                           "download again") from err
+    target = target_folder(root, entry)
+    members = {os.path.relpath(os.path.join(target, *rel.split("/")), root).replace(os.sep, "/"): size
+               for rel, size in written.items()}
+    write_marker(root, entry, sha256, members)
 
 
 def verify_dataset(name: str, dest: str | None = None, groups=None) -> list[dict]:
-    """Re-check the files on disk: presence, size and SHA-256 against what was
-    recorded at download (and the registry's checksum when it has one), and
-    extraction markers. Returns one dict per file with ``file``, ``ok`` and ``detail``."""
+    """Re-check the files on disk and rebuild ``.deepstrf/files.json`` where needed.
+
+    Per file: presence, size and SHA-256 against what was recorded, and the
+    registry's checksum when it has one; a file that was never recorded
+    (or whose record was lost) is checked against the published checksum
+    (Zenodo and figshare publish one; reading it needs the network) and
+    recorded when it matches, or recorded with a note where nothing is
+    published. An archive deleted after extraction is fine if its
+    extracted tree is complete. Returns one dict per file with ``file``,
+    ``ok`` and ``detail`` (first, a line about ``files.json`` if it was
+    damaged and rebuilt).
+    """
     info = dataset_info(name)
     root = dataset_folder(name, dest)
-    state = _read_state(root)
     report = []
-    for entry in info.select(groups):
-        path = os.path.join(root, entry.name)
-        rec = state.get(entry.name)
-        if not os.path.isfile(path):
-            report.append({"file": entry.name, "ok": False, "detail": f"missing: {path}"})
-            continue
-        if rec is None:
-            report.append({"file": entry.name, "ok": False,
-                           "detail": "present but not recorded by a deepSTRF download; nothing to verify against"})
-            continue
-        size = os.path.getsize(path)
-        sha = file_hash(path)
-        problems = []
-        if size != rec["size"]:
-            problems.append(f"size {size} bytes, recorded {rec['size']}")
-        if sha != rec["sha256"]:
-            problems.append(f"{sha}, recorded {rec['sha256']}")
-        if entry.hash:
-            alg = entry.hash.split(":", 1)[0]
-            if file_hash(path, alg) != entry.hash:
-                problems.append(f"does not match the registry's {entry.hash}")
-        if entry.post != "none" and not _extracted(root, entry, state):
-            problems.append("archive not (completely) extracted")
-        report.append({"file": entry.name, "ok": not problems, "detail": "; ".join(problems) or "verified"})
+    with lock(root):
+        try:
+            state = read_state(root, info.name)
+        except StateFileError as err:
+            state = {}
+            report.append({"file": os.path.relpath(state_path(root), root), "ok": True,
+                           "detail": f"was damaged ({err.reason}); rebuilt from the files on disk"})
+            write_state(root, state)
+        changed = False
+        for entry in info.select(groups):
+            path = os.path.join(root, entry.name)
+            unpack = entry.post != "none"
+            if not os.path.isfile(path):
+                if unpack and tree_complete(root, entry, state):
+                    report.append({"file": entry.name, "ok": True,
+                                   "detail": "deleted after extraction; its extracted files are all present"})
+                else:
+                    report.append({"file": entry.name, "ok": False, "detail": f"missing: {path}"})
+                continue
+            ok, detail, new = _verify_file(root, entry, state.get(entry.name))
+            if new is not None:
+                state[entry.name], changed = new, True
+            if ok and unpack and not tree_complete(root, entry, state):
+                ok, detail = False, detail + "; archive not (completely) extracted"
+            report.append({"file": entry.name, "ok": ok, "detail": detail})
+        if changed:
+            write_state(root, state)
     return report
 
 
+def _verify_file(root: str, entry: FileEntry, rec: dict | None) -> tuple[bool, str, dict | None]:
+    path = os.path.join(root, entry.name)
+    if rec is not None:
+        algs = ["sha256"] + [h.split(":", 1)[0] for h in (entry.hash, rec.get("published_hash")) if h]
+        digests = file_hashes(path, algs)
+        problems = []
+        if os.path.getsize(path) != rec.get("size"):
+            problems.append(f"size {os.path.getsize(path)} bytes, recorded {rec.get('size')}")
+        if digests["sha256"] != rec.get("sha256"):
+            problems.append(f"{digests['sha256']}, recorded {rec.get('sha256')}")
+        for h, whose in ((entry.hash, "the registry's"), (rec.get("published_hash"), "the published")):
+            if h and digests[h.split(":", 1)[0]] != h.lower():
+                problems.append(f"does not match {whose} {h}")
+        return not problems, "; ".join(problems) or "verified", None
+    published, size = entry.hash, entry.size
+    if published is None and entry.scheme in PUBLISHING:
+        try:
+            req = resolve(entry.source)
+        except Exception as err:  # noqa: BLE001 - offline, or the host is down: say so, record nothing
+            return False, f"not recorded, and its published checksum could not be read ({err})", None
+        published, size = req.hash, size if size is not None else req.size
+    algs = ["sha256"] + ([published.split(":", 1)[0]] if published else [])
+    digests = file_hashes(path, algs)
+    actual = os.path.getsize(path)
+    if size is not None and size != actual:
+        return False, f"size {actual} bytes, published {size}", None
+    if published:
+        if digests[published.split(":", 1)[0]] != published.lower():
+            return False, f"{digests[published.split(':', 1)[0]]} does not match the published {published}", None
+        return True, "matches the published checksum; recorded", record(path, digests["sha256"], entry.source,
+                                                                         published.lower(), adopted=True)
+    return True, "no checksum is published: its SHA-256 is recorded now, later checks compare against it", \
+        record(path, digests["sha256"], entry.source, None, adopted=True)
+
+
 def status(name: str, dest: str | None = None) -> str:
-    """``'absent'``, ``'partial'`` or ``'complete'`` (every default file recorded, archives extracted)."""
+    """``'absent'``, ``'partial'``, ``'complete'`` (every default file recorded, archives extracted) or
+    ``'damaged'`` (``.deepstrf/files.json`` cannot be read: ``deepstrf verify`` rebuilds it)."""
     info: DatasetInfo = dataset_info(name)
     root = dataset_folder(name, dest)
     if not os.path.isdir(root):
         return "absent"
-    state = _read_state(root)
-    entries = info.select()
-    done = [_recorded_ok(root, e, state) and (e.post == "none" or _extracted(root, e, state)) for e in entries]
+    try:
+        state = read_state(root, info.name)
+    except DownloadError:
+        return "damaged"
+    done = [tree_complete(root, e, state, inspect_archive=False) if e.post != "none" else recorded_ok(root, e, state)
+            for e in info.select()]
     if all(done):
         return "complete"
     return "partial" if any(done) or state else "absent"

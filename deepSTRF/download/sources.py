@@ -40,6 +40,7 @@ class Request:
     form: dict | None = None
     size: int | None = None
     hash: str | None = None
+    credential_host: str | None = None  # the one host[:port] the form (credentials) may go to
 
     def __repr__(self) -> str:  # never show form fields (they hold credentials)
         return f"Request({self.method} {self.url})"
@@ -54,11 +55,21 @@ def check_url(url: str) -> str:
 
 
 def _json(url: str) -> dict:
-    import requests
+    """The JSON document at ``url`` (redirects checked as for every download)."""
+    from .errors import HTTPStatusError
+    from .http import open_url
 
-    resp = requests.get(check_url(url), timeout=TIMEOUT_S)
-    resp.raise_for_status()
-    return resp.json()
+    resp, chain = open_url(url, stream=False)
+    try:
+        if resp.status_code >= 400:
+            raise HTTPStatusError(f"the server answered HTTP {resp.status_code} for {chain[-1]}", resp.status_code,
+                                  chain[-1])
+        try:
+            return resp.json()
+        except ValueError:
+            raise SourceError(f"{chain[-1]} did not answer with JSON (the file record could not be read)") from None
+    finally:
+        resp.close()
 
 
 def resolve(source: str, credentials: tuple[str, str] | None = None) -> Request:
@@ -98,6 +109,7 @@ def resolve(source: str, credentials: tuple[str, str] | None = None) -> Request:
         if credentials is None:
             raise SourceError("CRCNS files need credentials")
         user, password = credentials
-        return Request(check_url(f"{base}/{rest}"), method="POST",
-                       form={"fn": rest, "username": user, "password": password, "submit": "Login"})
+        url = check_url(f"{base}/{rest}")
+        return Request(url, method="POST", form={"fn": rest, "username": user, "password": password, "submit": "Login"},
+                       credential_host=urlsplit(url).netloc)
     raise SourceError(f"unknown source scheme {scheme!r} in {source!r}")

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._checks import check_option, check_positive, exact_hop
-from ...download import DownloadError, dataset_folder, dataset_info, download_dataset, fetch_file
+from ..._paths import inside, safe_name
+from ...download import HTTPStatusError, dataset_folder, dataset_info, download_dataset, fetch_file
 from ...download.datasets import lock
 from ...dsp.binning import bin_windows
 from ...io.nems import RecordingError, epoch_bounds, read_recording
@@ -223,7 +224,7 @@ def _waveforms(names, root, download) -> dict:
     found = {}
     missing = []
     for name in names:
-        p = os.path.join(cache, name[len("STIM_"):] if name.startswith("STIM_") else name)
+        p = inside(cache, _wav_name(name), what="Espejo stimulus name", origin="the site archives' epoch tables")
         if os.path.isfile(p):
             found[name] = p
         else:
@@ -280,12 +281,16 @@ def download_espejo_nat_waveforms(names: Sequence[str], dest: str | None = None,
     info = dataset_info("Espejo")
     root = os.path.join(dataset_folder("Espejo", dest), "nat_waveforms")
     subdirs = info.waveform_dirs.split()
+    names = list(names)
+    files = {name: _wav_name(name) for name in names}
+    for name, fname in files.items():  # every name is checked before anything is fetched or written
+        safe_name(fname, "Espejo stimulus name")
     found: dict[str, str] = {}
     with lock(os.path.dirname(root)):
         os.makedirs(root, exist_ok=True)
-        for name in tqdm(list(names), desc="NAT waveforms", disable=not progress, leave=False):
-            fname = name[len("STIM_"):] if name.startswith("STIM_") else name
-            path = os.path.join(root, fname)
+        for name in tqdm(names, desc="NAT waveforms", disable=not progress, leave=False):
+            fname = files[name]
+            path = inside(root, fname, what="Espejo stimulus name")
             if os.path.isfile(path):
                 found[name] = path
                 continue
@@ -293,7 +298,12 @@ def download_espejo_nat_waveforms(names: Sequence[str], dest: str | None = None,
                 try:
                     found[name] = fetch_file(f"{info.waveforms}:{sub}/{fname}", root, fname, progress=False)[0]
                     break
-                except DownloadError as err:
-                    if "HTTP 404" not in str(err):
+                except HTTPStatusError as err:
+                    if err.status != 404:  # not in this sub-folder of the mirror: try the next one
                         raise
     return found
+
+
+def _wav_name(name: str) -> str:
+    """The mirror's file name of a stimulus: its name without the ``STIM_`` prefix."""
+    return name[len("STIM_"):] if name.startswith("STIM_") else name
