@@ -135,19 +135,29 @@ def fit_command(args) -> int:
 
 
 def cache_command(args) -> int:
-    """``deepstrf cache list`` / ``deepstrf cache clear [NAME]``."""
-    from .datasets._cache import cache_roots, clear_caches, list_caches
+    """``deepstrf cache list`` / ``deepstrf cache clear [NAME]`` / ``deepstrf cache verify [NAME]``."""
+    from .datasets._cache import cache_roots, clear_caches, list_caches, verify_caches
 
     roots = cache_roots(args.path)
     if args.action == "clear":
         removed = clear_caches(roots, args.name)
         print("\n".join(f"removed {f}" for f in removed) or "no cache to remove")
         return 0
+    if args.action == "verify":
+        results = verify_caches(roots, args.name)
+        for r in results:
+            print(f"{'ok ' if r['ok'] else 'BAD'} {r['class'].rsplit('.', 1)[-1]}  {r['folder']}"
+                  + "".join(f"\n      {p}" for p in r["problems"]))
+        bad = sum(not r["ok"] for r in results)
+        print(f"{len(results)} cache(s) checked, {bad} damaged" + (" (`deepstrf cache clear NAME` removes them; "
+              "the next load rebuilds)" if bad else "") if results else "no caches")
+        return 1 if bad else 0
     entries = list_caches(roots)
     for e in entries:
         arguments = ", ".join(f"{k}={v!r}" for k, v in e["arguments"].items())
+        state = "" if e["complete"] else "  (incomplete: its manifest is lost; `deepstrf cache clear` removes it)"
         print(f"{e['class'].rsplit('.', 1)[-1]}({arguments})  {e['bytes'] / 2**20:.1f} MiB  "
-              f"{e['age_s'] / 3600:.1f} h old  {e['folder']}")
+              f"{e['age_s'] / 3600:.1f} h old  {e['folder']}{state}")
     print(f"{len(entries)} cache(s), {sum(e['bytes'] for e in entries) / 2**20:.1f} MiB" if entries else "no caches")
     return 0
 
@@ -155,8 +165,15 @@ def cache_command(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from .datasets.zoo import DATASETS
 
-    parser = argparse.ArgumentParser(prog="deepstrf", description="deepSTRF datasets and baseline models")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of an error")
+    parser = argparse.ArgumentParser(prog="deepstrf", description="deepSTRF datasets and baseline models",
+                                     parents=[common])
+    parser.set_defaults(debug=False)
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_parser = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[common], **k)
     p = sub.add_parser("demo", help="fit ridge and LN models on the built-in simulated data")
     p.add_argument("--fig", default="deepstrf_demo.png", help="figure path (PNG); '' for none")
     p.add_argument("--seed", type=int, default=0)
@@ -180,8 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("dataset", help=f"one of: {', '.join(sorted(DATASETS))}")
     p.add_argument("--path", default=None, help="dataset folder (default: the cache)")
     p = sub.add_parser("cache", help="list or delete processed-dataset caches")
-    p.add_argument("action", choices=("list", "clear"))
-    p.add_argument("name", nargs="?", default=None, help="clear only this dataset's caches (e.g. NS1 or NS1Dataset)")
+    p.add_argument("action", choices=("list", "clear", "verify"),
+                   help="list them; clear (delete) them; verify every byte against the hashes recorded when written")
+    p.add_argument("name", nargs="?", default=None,
+                   help="only this dataset's caches (e.g. NS1 or NS1Dataset)")
     p.add_argument("--path", action="append", default=None, help="also look under this data folder; repeatable")
     args = parser.parse_args(argv)
     try:
@@ -208,10 +227,24 @@ def main(argv: list[str] | None = None) -> int:
 
         print(summary(load_dataset(args.dataset, path=args.path)))
         return 0
-    except (KeyError, ValueError, FileNotFoundError, RuntimeError) as err:
-        msg = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"deepstrf {args.command}: {msg}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"deepstrf {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (KeyError, ValueError, RuntimeError, OSError) as err:
+        if args.debug:
+            raise
+        print(f"deepstrf {args.command}: {_one_line(err)}", file=sys.stderr)
         return 2
+
+
+def _one_line(err: BaseException) -> str:
+    """What a user needs from an error: its message (an OSError as '<what>: <path>'), no traceback."""
+    if isinstance(err, KeyError) and err.args:
+        return str(err.args[0])
+    if isinstance(err, OSError) and type(err).__module__ == "builtins" and err.strerror:
+        where = f": {err.filename}" if err.filename else ""
+        return f"{err.strerror}{where} ({type(err).__name__}; --debug shows the traceback)"
+    return str(err)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 
@@ -20,10 +21,17 @@ from ._cache_files import (  # noqa: F401  (the cache's public pieces, in one pl
     building_into,
     chunk_allocator,
     is_complete,
+    is_disk_full,
     read_processed,
+    to_memory,
+    verify_processed,
     write_processed,
 )
 from ._cache_keys import UnkeyableArgument, cache_key, canonical_arguments, source_fingerprint  # noqa: F401
+
+
+#: the name of a cache folder: <Class>-<group>-<content>
+_CACHE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*-[0-9a-f]{10}-[0-9a-f]{12}$")
 
 
 # ---------------------------------------------------------------- load or build
@@ -57,7 +65,6 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
     cache cannot be written (read-only disk), the built dataset is returned
     with a warning.
     """
-    import contextlib
     import warnings
 
     from filelock import FileLock
@@ -95,45 +102,98 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
     ds = attempt(where)
     if ds is not None:
         return ds
-    lock = contextlib.nullcontext()
-    if where is not None:
-        try:
-            os.makedirs(root, exist_ok=True)
-            lock = FileLock(os.path.join(root, os.path.basename(where[0]).rsplit("-", 1)[0] + ".lock"))
-        except OSError as err:
-            warnings.warn(f"deepSTRF cache: cannot use {root} ({err}); loading without a cache", stacklevel=3)
-            return build()
-    with lock:
+    if where is None:  # no sources yet (a build that downloads them): no lock to take before the build
+        return _build_and_write(build, root, None, folder_now)
+    group = os.path.basename(where[0]).rsplit("-", 1)[0]
+    try:
+        os.makedirs(root, exist_ok=True)
+        lock = FileLock(os.path.join(root, group + ".lock"))
+        lock.acquire()
+    except OSError as err:
+        warnings.warn(f"deepSTRF cache: cannot use {root} ({err.strerror or err}); loading without the cache",
+                      stacklevel=3)
+        return build()
+    try:
         ds = attempt(where)  # another process may have built it while we waited
         if ds is not None:
             return ds
-        into = None
-        if where is not None:
-            _drop_stale(where[0])  # before the build: the disk space is free for it
-            into = BuildFolder(os.path.join(root, f".build-{uuid.uuid4().hex[:12]}"))
+        _drop_leftovers(root, group)  # we hold the group's lock: any build folder of the group is dead
+        _drop_stale(where[0], stacklevel=4)  # before the build: the disk space is free for it
+        return _build_and_write(build, root, group, folder_now, before=where)
+    finally:
+        lock.release()
+
+
+def _build_and_write(build, root: str, group: str | None, folder_now, before=None):
+    """Build into a temporary folder of ``root`` and make it the cache; on a full or read-only disk,
+    return the dataset built in memory with a one-line warning (no build folder is left behind)."""
+    import warnings
+
+    into = None
+    if group is not None:
+        into = BuildFolder(os.path.join(root, f".build-{group}-{uuid.uuid4().hex[:12]}"))
+        try:
             os.makedirs(into.path)
-        try:
-            with building_into(into):
-                built = build()
-        except BaseException:
-            if into is not None:
-                shutil.rmtree(into.path, ignore_errors=True)
-            raise
-        before, where = where, folder_now()  # the build may have downloaded the sources
-        if where is None:
-            return built
-        folder, desc = where
-        try:
-            if before is None or before[0] != folder:
-                _drop_stale(folder)
-            write_processed(built, folder, into)
-            with open(os.path.join(folder, "key.json"), "w", encoding="utf-8") as f:
-                json.dump(desc, f, indent=1)  # for `deepstrf cache list`; not part of the checked files
-        except (OSError, TypeError) as err:
-            warnings.warn(f"deepSTRF cache: could not write {folder} ({err}); it will be rebuilt next time",
-                          stacklevel=3)
-            return built
-    return read_processed(folder, cls)  # the mapped copy: the in-memory build is released
+        except OSError as err:
+            warnings.warn(f"deepSTRF cache: cannot write in {root} ({err.strerror or err}); loading without the "
+                          "cache", stacklevel=4)
+            into = None
+    try:
+        with building_into(into):
+            built = build()
+    except BaseException:
+        if into is not None:
+            shutil.rmtree(into.path, ignore_errors=True)
+        raise
+    if into is not None and into.spilled is not None:
+        return _without_cache(built, into, root, into.spilled)
+    where = folder_now()  # the build may have downloaded the sources
+    if where is None:
+        if into is not None:
+            _without_cache(built, into, root, None)
+        return built
+    folder, desc = where
+    try:
+        if before is None or before[0] != folder:
+            _drop_stale(folder)
+        if os.path.isdir(folder) and not is_complete(folder):  # a damaged folder (its manifest lost): replace it
+            warnings.warn(f"deepSTRF cache: {folder} is incomplete (no manifest); replacing it", stacklevel=4)
+            shutil.rmtree(folder)
+        write_processed(built, folder, into)
+        with open(os.path.join(folder, "key.json"), "w", encoding="utf-8") as f:
+            json.dump(desc, f, indent=1)  # for `deepstrf cache list`; not part of the checked files
+    except (OSError, TypeError) as err:
+        return _without_cache(built, into, root, err)
+    return read_processed(folder, type(built))  # the mapped copy: the in-memory build is released
+
+
+def _without_cache(built, into: BuildFolder | None, root: str, err: BaseException | None):
+    """``built`` with every chunk in memory and the build folder removed, after a one-line warning."""
+    import warnings
+
+    if into is not None:
+        to_memory(built)
+        into.files.clear()
+        shutil.rmtree(into.path, ignore_errors=True)
+    if err is None:
+        return built
+    if is_disk_full(err):
+        free = shutil.disk_usage(root).free if os.path.isdir(root) else 0
+        warnings.warn(f"deepSTRF cache: not enough space in {root}: the build needs "
+                      f"{built.payload_nbytes / 2**30:.2f} GiB, {free / 2**30:.2f} GiB free; loaded without the "
+                      "cache (free some space, or set $DEEPSTRF_CACHE_DIR to a larger disk)", stacklevel=5)
+    else:
+        warnings.warn(f"deepSTRF cache: could not write in {root} ({type(err).__name__}: {err}); loaded without "
+                      "the cache, it will be built next time", stacklevel=5)
+    return built
+
+
+def _drop_leftovers(root: str, group: str) -> None:
+    """Remove the build and temporary folders of ``group`` that dead processes left behind (the caller
+    holds the group's lock, so no live process is writing them)."""
+    for entry in os.listdir(root):
+        if entry.startswith(f".build-{group}-") or (entry.startswith(f".{group}-") and ".tmp-" in entry):
+            shutil.rmtree(os.path.join(root, entry), ignore_errors=True)
 
 
 def _can_write(folder: str) -> bool:
@@ -146,8 +206,9 @@ def _can_write(folder: str) -> bool:
     return os.access(folder, os.W_OK)
 
 
-def _drop_stale(folder: str) -> None:
-    """Delete the complete caches of ``folder``'s group (same class and arguments) other than ``folder``."""
+def _drop_stale(folder: str, stacklevel: int = 5) -> None:
+    """Delete the other caches of ``folder``'s group (same class and arguments): complete ones are out of
+    date, incomplete ones (manifest lost) damaged; each is reported in one line."""
     import warnings
 
     root, name = os.path.split(folder)
@@ -156,10 +217,14 @@ def _drop_stale(folder: str) -> None:
         return
     for other in sorted(os.listdir(root)):
         path = os.path.join(root, other)
-        if other.startswith(group) and path != folder and os.path.isdir(path) and is_complete(path):
+        if not (other.startswith(group) and path != folder and os.path.isdir(path) and _CACHE_NAME.match(other)):
+            continue
+        if is_complete(path):
             warnings.warn(f"deepSTRF cache: {path} is out of date (the source files, the loader or deepSTRF "
-                          "changed since it was written); rebuilding", stacklevel=4)
-            shutil.rmtree(path, ignore_errors=True)
+                          "changed since it was written); rebuilding", stacklevel=stacklevel)
+        else:
+            warnings.warn(f"deepSTRF cache: {path} is incomplete (no manifest); removed", stacklevel=stacklevel)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- listing
@@ -184,25 +249,51 @@ def cache_roots(extra: list[str] | None = None, depth: int = 3) -> list[str]:
 
 
 def list_caches(roots: list[str]) -> list[dict]:
-    """Every complete cache under ``roots``: folder, class, arguments, bytes, age in s."""
+    """Every cache under ``roots``: folder, class, arguments (never credentials), bytes, age in s, and
+    ``complete`` (False for a folder whose manifest is lost: damaged, removed by ``cache clear``)."""
     import time
+
+    from ._cache_keys import _NOT_CONTENT
 
     out = []
     for root in roots:
         for name in sorted(os.listdir(root)):
             folder = os.path.join(root, name)
-            if not (os.path.isdir(folder) and is_complete(folder)):
+            if not (os.path.isdir(folder) and _CACHE_NAME.match(name)):
                 continue
             try:
                 with open(os.path.join(folder, "key.json"), encoding="utf-8") as f:
                     key = json.load(f)
+                key = key if isinstance(key, dict) else {}
             except (OSError, ValueError):
                 key = {}
-            size = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))
-            age = time.time() - os.path.getmtime(os.path.join(folder, "manifest.json"))
+            complete = is_complete(folder)
+            size = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)
+                       if os.path.isfile(os.path.join(folder, f)))
+            age = time.time() - os.path.getmtime(os.path.join(folder, "manifest.json") if complete else folder)
+            arguments = key.get("arguments", {}) if isinstance(key.get("arguments"), dict) else {}
             out.append({"folder": folder, "class": key.get("class", name.split("-")[0]),
-                        "arguments": key.get("arguments", {}), "bytes": size, "age_s": age})
+                        "arguments": {k: v for k, v in arguments.items() if k not in _NOT_CONTENT},
+                        "bytes": size, "age_s": age, "complete": complete})
     return out
+
+
+def verify_caches(roots: list[str], name: str | None = None) -> list[dict]:
+    """Check every cache under ``roots`` (of class ``name`` only, when given) byte for byte against the
+    content hashes its manifest records; return ``{folder, class, ok, problems}`` per cache."""
+    out = []
+    for entry in list_caches(roots):
+        if name is not None and not _is_class(entry["class"], name):
+            continue
+        problems = verify_processed(entry["folder"]) if entry["complete"] else ["incomplete: no manifest"]
+        ok = not problems or problems[0].startswith("no content hashes recorded")
+        out.append({"folder": entry["folder"], "class": entry["class"], "ok": ok, "problems": problems})
+    return out
+
+
+def _is_class(class_name: str, name: str) -> bool:
+    short = class_name.rsplit(".", 1)[-1].lower().removesuffix("dataset")
+    return short == name.lower().removesuffix("dataset")
 
 
 def clear_caches(roots: list[str], name: str | None = None) -> list[str]:
@@ -219,8 +310,7 @@ def clear_caches(roots: list[str], name: str | None = None) -> list[str]:
                     shutil.rmtree(path, ignore_errors=True)
                     removed.append(path)
     for entry in list_caches(roots):
-        short = entry["class"].rsplit(".", 1)[-1].lower().removesuffix("dataset")
-        if want is None or short == want:
+        if want is None or _is_class(entry["class"], name):
             shutil.rmtree(entry["folder"])
             removed.append(entry["folder"])
     return removed

@@ -24,9 +24,17 @@ data (its chunks are adopted: cut to length and renamed).
 
 The folder is written under a temporary name and renamed into place, and
 ``manifest.json`` is written last, so a crash mid-write never leaves a
-folder that looks complete. On read, every file's size is checked against
-the manifest; a mismatch raises :class:`CacheError` (the caller reports it
-and rebuilds). Chunks are mapped copy-on-write (``mmap_mode='c'``) and
+folder that looks complete. The manifest records every file's size and an
+xxHash (XXH3-128) of its bytes, computed on the bytes in hand while
+writing. On read, every file's size is checked against the manifest (cheap:
+warm loads stay fast); a mismatch raises :class:`CacheError` (the caller
+reports it and rebuilds). :func:`verify_processed` checks the hashes too
+(``deepstrf cache verify``), which catches a same-size change.
+
+Space is reserved (``posix_fallocate``) before a chunk file is mapped, so a
+full disk is an ``ENOSPC`` error at allocation, never a ``SIGBUS`` while
+writing through the map; the build then continues in memory
+(:attr:`BuildFolder.spilled`) and the caller loads without the cache. Chunks are mapped copy-on-write (``mmap_mode='c'``) and
 marked shared: reading costs only the pages touched, processes share those
 pages, an in-place transform first copies the chunk into private memory (so
 a chunk that is still a map equals its file, and pickles as a reference to
@@ -37,11 +45,14 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
+import io
 import json
 import math
 import os
 import shutil
 import uuid
+import zipfile
 
 import numpy as np
 import torch
@@ -51,6 +62,8 @@ from ._storage import PackedResponses, PackedStims
 FORMAT = 1
 _SKIP = {"_raw_stims", "_raw_responses", "_stim_store", "_resp_store", "_masks", "_sel_nrns", "_sel_stims",
          "_cache", "stim_meta", "nrn_meta", "N_neurons"}
+#: attributes never written to a cache, whatever a loader keeps (credentials are not content)
+_SECRET = {"username", "password", "credentials", "creds", "token", "_username", "_password", "_creds"}
 
 
 class CacheError(RuntimeError):
@@ -74,12 +87,26 @@ class BuildFolder:
     def __init__(self, path: str):
         self.path = path
         self.files: list[tuple[str, np.memmap]] = []
+        self.spilled: OSError | None = None  # set when the disk was full: later chunks live in memory
 
     def allocate(self, prefix: str, size: int) -> np.ndarray:
-        path = os.path.join(self.path, f"build-{prefix}-{uuid.uuid4().hex[:12]}.npy")
-        m = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(size,))
-        self.files.append((path, m))
-        return m
+        """A chunk of ``size`` float32: a map of a new file here, its disk space reserved first; plain memory
+        once the disk has been found full (see :attr:`spilled`)."""
+        if self.spilled is None:
+            path = os.path.join(self.path, f"build-{prefix}-{uuid.uuid4().hex[:12]}.npy")
+            try:
+                m = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(size,))
+                _reserve(path)
+            except OSError as err:
+                if err.errno not in _FULL:
+                    raise
+                self.spilled = err
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+            else:
+                self.files.append((path, m))
+                return m
+        return np.empty(size, dtype=np.float32)
 
     def adoptable(self, chunks: list) -> dict[int, int]:
         """``{id(chunk): file index}`` for chunks that are the only user of a file and start at its start."""
@@ -93,20 +120,50 @@ class BuildFolder:
         return {id(cs[0]): i for i, cs in users.items()
                 if len(cs) == 1 and cs[0].ctypes.data == self.files[i][1].ctypes.data}
 
-    def adopt(self, i: int, n: int, target: str) -> int:
-        """Cut file ``i`` to ``n`` values (header and length) and rename it ``target``; return its size."""
+    def adopt(self, i: int, n: int, target: str) -> tuple[int, str]:
+        """Cut file ``i`` to ``n`` values (header and length) and rename it ``target``; return its size
+        and content hash (of the new header and the values already in memory)."""
         path, m = self.files[i]
         m.flush()
         size = _set_npy_length(path, n)
+        with open(path, "rb") as f:
+            header = f.read(size - 4 * n)
         os.rename(path, target)
         self.files[i] = (target, m)
-        return size
+        return size, content_hash(header, memoryview(np.ascontiguousarray(m[:n])).cast("B"))
 
     def discard_rest(self) -> None:
         """Delete the build files no chunk of the dataset uses (e.g. stimuli a loader dropped)."""
         for path, _ in self.files:
             if os.path.basename(path).startswith("build-") and os.path.exists(path):
                 os.remove(path)
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _reserve(path: str) -> None:
+    """Reserve the disk blocks of the whole file, so writing through a map of it can never fault."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        if hasattr(os, "posix_fallocate"):
+            os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """Whether ``err`` says the disk (or the quota) is full."""
+    return isinstance(err, OSError) and err.errno in _FULL
+
+
+def to_memory(ds) -> None:
+    """Replace every chunk of ``ds`` that maps a file by an in-memory copy (so the file can go)."""
+    for store in (ds._store(), ds._stim_store):
+        for i, c in enumerate(store.chunks):
+            if isinstance(c, np.memmap) or isinstance(getattr(c, "base", None), np.memmap):
+                store.chunks[i] = np.array(c)
+                store.shared[i] = False
 
 
 def chunk_allocator(prefix: str):
@@ -162,13 +219,13 @@ def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
         named = [(f"{prefix}_{k}.npy", c) for prefix, chunks in (("resp", store.chunks), ("stim", stims.chunks))
                  for k, c in enumerate(chunks)]
         adopt = build.adoptable([c for _, c in named]) if build is not None else {}
-        files = {}
+        files, hashes = {}, {}
         for name, c in named:  # copies first: an adopted file is cut to its chunk's length
             if id(c) not in adopt:
-                files[name] = _save(tmp, name, np.ascontiguousarray(c, np.float32))
+                files[name], hashes[name] = _save(tmp, name, np.ascontiguousarray(c, np.float32))
         for name, c in named:
             if id(c) in adopt:
-                files[name] = build.adopt(adopt[id(c)], c.size, os.path.join(tmp, name))
+                files[name], hashes[name] = build.adopt(adopt[id(c)], c.size, os.path.join(tmp, name))
         if build is not None:
             build.discard_rest()
         tables = {"stim_T": store.stim_T, "pair_stim": store.pair_stim, "pair_nrn": store.pair_nrn,
@@ -176,19 +233,20 @@ def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
                   "stim_chunk_of": stims.chunk_of, "stim_offset_of": stims.offset_of,
                   "stim_shapes_flat": np.array([d for s in stims.shapes for d in s], dtype=np.int64),
                   "stim_ndims": np.array([len(s) for s in stims.shapes], dtype=np.int64)}
-        np.savez(os.path.join(tmp, "tables.npz"), **tables)
-        files["tables.npz"] = os.path.getsize(os.path.join(tmp, "tables.npz"))
+        buf = io.BytesIO()
+        np.savez(buf, **tables)
+        files["tables.npz"], hashes["tables.npz"] = _write_bytes(tmp, "tables.npz", buf.getvalue())
         arrays: list = []
-        attrs = {k: v for k, v in ds.__dict__.items() if k not in _SKIP}
+        attrs = {k: v for k, v in ds.__dict__.items() if k not in _SKIP and k not in _SECRET}
         meta = {"stim_meta": _encode(ds.stim_meta, arrays), "nrn_meta": _encode(ds.nrn_meta, arrays),
                 "attrs": _encode(attrs, arrays), "n_neurons": int(ds.N_neurons)}
         for k, a in enumerate(arrays):
-            files[f"arr_{k}.npy"] = _save(tmp, f"arr_{k}.npy", a)
-        with open(os.path.join(tmp, "meta.json"), "w", encoding="utf-8") as f:
-            json.dump(meta, f, allow_nan=False)
-        files["meta.json"] = os.path.getsize(os.path.join(tmp, "meta.json"))
+            files[f"arr_{k}.npy"], hashes[f"arr_{k}.npy"] = _save(tmp, f"arr_{k}.npy", a)
+        files["meta.json"], hashes["meta.json"] = _write_bytes(
+            tmp, "meta.json", json.dumps(meta, allow_nan=False).encode("utf-8"))
         manifest = {"format": FORMAT, "class": f"{type(ds).__module__}.{type(ds).__qualname__}",
-                    "n_resp_chunks": len(store.chunks), "n_stim_chunks": len(stims.chunks), "files": files}
+                    "n_resp_chunks": len(store.chunks), "n_stim_chunks": len(stims.chunks), "files": files,
+                    "hashes": hashes}
         with open(os.path.join(tmp, "manifest.json"), "w", encoding="utf-8") as f:
             json.dump(manifest, f)
             f.flush()
@@ -219,22 +277,11 @@ def read_processed(folder: str, cls):
         When the folder is incomplete, a file is missing or has the wrong
         size, the format version differs, or the cache holds another class.
     """
-    try:
-        with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
-            manifest = json.load(f)
-    except (OSError, ValueError) as err:
-        raise CacheError(f"{folder}: no readable manifest ({err})") from None
-    if manifest.get("format") != FORMAT:
-        raise CacheError(f"{folder}: cache format {manifest.get('format')!r}, this version reads {FORMAT}")
+    manifest = read_manifest(folder)
     want = f"{cls.__module__}.{cls.__qualname__}"
     if manifest.get("class") != want:
         raise CacheError(f"{folder}: holds a {manifest.get('class')}, not a {want}")
-    for name, size in manifest["files"].items():
-        path = os.path.join(folder, name)
-        actual = os.path.getsize(path) if os.path.exists(path) else None
-        if actual != size:
-            raise CacheError(f"{folder}: {name} is {'missing' if actual is None else f'{actual} bytes'}, "
-                             f"the manifest says {size}")
+    check_sizes(folder, manifest)
     try:
         resp = [np.load(os.path.join(folder, f"resp_{k}.npy"), mmap_mode="c") for k in range(manifest["n_resp_chunks"])]
         stim = [np.load(os.path.join(folder, f"stim_{k}.npy"), mmap_mode="c") for k in range(manifest["n_stim_chunks"])]
@@ -242,28 +289,116 @@ def read_processed(folder: str, cls):
             t = {k: z[k] for k in z.files}
         with open(os.path.join(folder, "meta.json"), encoding="utf-8") as f:
             meta = json.load(f)
-    except (OSError, ValueError, KeyError) as err:
+        shapes, pos = [], 0
+        for nd in t["stim_ndims"].tolist():
+            shapes.append(tuple(t["stim_shapes_flat"][pos : pos + nd].tolist()))
+            pos += nd
+        stims = PackedStims(stim, t["stim_chunk_of"], t["stim_offset_of"], shapes, shared=[True] * len(stim))
+        responses = PackedResponses(resp, t["stim_T"], meta["n_neurons"], t["pair_stim"], t["pair_nrn"],
+                                    t["pair_chunk"], t["pair_offset"], t["pair_reps"], shared=[True] * len(resp))
+        ds = cls.__new__(cls)
+        arrays = _ArrayLoader(folder)
+        ds.__dict__.update(_decode(meta["attrs"], arrays))
+        ds._install(stims, responses, _decode(meta["stim_meta"], arrays), _decode(meta["nrn_meta"], arrays))
+        ds._reset_selection_state()
+    except CacheError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile) as err:
         raise CacheError(f"{folder}: unreadable ({type(err).__name__}: {err})") from None
-    shapes, pos = [], 0
-    for nd in t["stim_ndims"].tolist():
-        shapes.append(tuple(t["stim_shapes_flat"][pos : pos + nd].tolist()))
-        pos += nd
-    stims = PackedStims(stim, t["stim_chunk_of"], t["stim_offset_of"], shapes, shared=[True] * len(stim))
-    responses = PackedResponses(resp, t["stim_T"], meta["n_neurons"], t["pair_stim"], t["pair_nrn"],
-                                t["pair_chunk"], t["pair_offset"], t["pair_reps"], shared=[True] * len(resp))
-    ds = cls.__new__(cls)
-    arrays = _ArrayLoader(folder)
-    ds.__dict__.update(_decode(meta["attrs"], arrays))
-    ds._install(stims, responses, _decode(meta["stim_meta"], arrays), _decode(meta["nrn_meta"], arrays))
-    ds._reset_selection_state()
     return ds
 
 
+def read_manifest(folder: str) -> dict:
+    """The manifest of a cache folder (its format checked).
+
+    Raises
+    ------
+    CacheError
+        No manifest, an unreadable one, or another format version.
+    """
+    try:
+        with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (OSError, ValueError) as err:
+        raise CacheError(f"{folder}: no readable manifest ({err})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise CacheError(f"{folder}: the manifest lists no files")
+    if manifest.get("format") != FORMAT:
+        raise CacheError(f"{folder}: cache format {manifest.get('format')!r}, this version reads {FORMAT}")
+    return manifest
+
+
+def check_sizes(folder: str, manifest: dict) -> None:
+    """Every file the manifest lists is there at its size (a ``stat`` each), else :class:`CacheError`."""
+    for name, size in manifest["files"].items():
+        path = os.path.join(folder, name)
+        actual = os.path.getsize(path) if os.path.exists(path) else None
+        if actual != size:
+            raise CacheError(f"{folder}: {name} is {'missing' if actual is None else f'{actual} bytes'}, "
+                             f"the manifest says {size}")
+
+
+def verify_processed(folder: str) -> list[str]:
+    """The problems of a complete cache folder: sizes, then every file's content hash against the
+    manifest (reads every byte once). An empty list means intact.
+
+    A cache written before content hashes were recorded reports that only its sizes could be checked.
+    """
+    try:
+        manifest = read_manifest(folder)
+        check_sizes(folder, manifest)
+    except CacheError as err:
+        return [str(err).removeprefix(f"{folder}: ")]
+    hashes = manifest.get("hashes")
+    if not isinstance(hashes, dict):
+        return ["no content hashes recorded (written by an earlier deepSTRF); only sizes were checked"]
+    problems = []
+    for name in manifest["files"]:
+        want = hashes.get(name)
+        got = file_content_hash(os.path.join(folder, name))
+        if want != got:
+            problems.append(f"{name}: content hash {got}, the manifest says {want}: the file changed since it "
+                            "was written")
+    return problems
+
+
+def content_hash(*parts) -> str:
+    """XXH3-128 of the concatenated byte buffers ``parts``, as ``'xxh3_128:<hex>'``."""
+    import xxhash
+
+    h = xxhash.xxh3_128()
+    for p in parts:
+        h.update(p)
+    return f"xxh3_128:{h.hexdigest()}"
+
+
+def file_content_hash(path: str) -> str:
+    """:func:`content_hash` of a file's bytes (read in 16-MiB blocks)."""
+    import xxhash
+
+    h = xxhash.xxh3_128()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 24), b""):
+            h.update(block)
+    return f"xxh3_128:{h.hexdigest()}"
+
+
 # ---------------------------------------------------------------- encoding
-def _save(folder: str, name: str, a: np.ndarray) -> int:
+def _save(folder: str, name: str, a: np.ndarray) -> tuple[int, str]:
+    """Write ``a`` as ``.npy``; return its size and content hash (header re-read, values from memory)."""
     path = os.path.join(folder, name)
+    a = np.ascontiguousarray(a)
     np.save(path, a, allow_pickle=False)
-    return os.path.getsize(path)
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        header = f.read(size - a.nbytes)
+    return size, content_hash(header, memoryview(a).cast("B") if a.nbytes else b"")
+
+
+def _write_bytes(folder: str, name: str, data: bytes) -> tuple[int, str]:
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+    return len(data), content_hash(data)
 
 
 def _encode(x, arrays: list):

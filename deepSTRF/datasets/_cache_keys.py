@@ -17,7 +17,9 @@ class UnkeyableArgument(TypeError):
     """A constructor argument has no canonical JSON form, so it cannot key a cache."""
 
 
-_NOT_CONTENT = ("path", "download", "cache", "verbose", "progress")
+#: arguments that never change the content: never in a key, a manifest, a listing or ``key.json``
+#: (credentials above all: the same data loaded with $CRCNS_USERNAME / $CRCNS_PASSWORD keys the same cache)
+_NOT_CONTENT = ("path", "download", "cache", "verbose", "progress", "username", "password")
 
 
 def source_fingerprint(root: str, ignore: tuple[str, ...] = (".deepstrf",)) -> str:
@@ -45,7 +47,8 @@ def cache_key(cls, arguments: dict, fingerprint: str, loader_version: int = 1, p
     """``(folder name, description)`` of the cache for ``cls(**arguments)`` on sources with ``fingerprint``.
 
     Every argument except those that cannot change the content (``path``,
-    ``download``, ``cache``, ``verbose``, ``progress``) enters the key, in a
+    ``download``, ``cache``, ``verbose``, ``progress`` and the credentials
+    ``username``, ``password``) enters the key, in a
     canonical JSON form, with the class, the cache format, the loader's
     format version, the deepSTRF version and the source fingerprint; any
     change gives another folder. The name is ``<Class>-<group>-<content>``:
