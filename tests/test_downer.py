@@ -8,7 +8,7 @@ import pytest
 import scipy.io
 import scipy.io.wavfile
 
-import deepSTRF.datasets.audio.downer2025 as dmod
+import deepSTRF.io.downer as downer_io
 from deepSTRF.datasets import DatasetBuilder
 from deepSTRF.datasets.audio import Downer2025Dataset
 from deepSTRF.datasets.audio.audio_dataset import AudioNeuralDataset
@@ -96,7 +96,7 @@ def downer(tmp_path, monkeypatch):
         assert "MUspk" not in str(path), "a MUspk file was read whole with scipy"
         return real(path, *a, **k)
 
-    monkeypatch.setattr(dmod.scipy.io, "loadmat", guarded)
+    monkeypatch.setattr(scipy.io, "loadmat", guarded)
     return tmp_path
 
 
@@ -208,8 +208,8 @@ def test_missing_files(tmp_path):
 
 def test_each_channel_file_is_read_once(downer, monkeypatch):
     calls = []
-    real = dmod.read_structs
-    monkeypatch.setattr(dmod, "read_structs", lambda p, v: calls.append(os.path.basename(p)) or real(p, v))
+    real = downer_io.read_structs  # the reader of the channel files (deepSTRF.io.downer)
+    monkeypatch.setattr(downer_io, "read_structs", lambda p, v: calls.append(os.path.basename(p)) or real(p, v))
     Downer2025Dataset(str(downer), smooth=False)
     assert sorted(calls) == ["b_180413_Ch12_MUspk.mat", "b_180413_Ch5p_MUspk.mat", "c_191113_Ch1ps2_MUspk.mat"]
 

@@ -9,6 +9,13 @@ from .._checks import check_positive
 _UNITS = {"s": 1e6, "ms": 1e3, "us": 1.0}
 
 
+def _finite(t: np.ndarray, what: str) -> None:
+    """NaN or infinite times would be dropped silently (or land in bin 0 where NaN casts to 0): refuse them."""
+    if not np.isfinite(t).all():
+        k = int(np.flatnonzero(~np.isfinite(t))[0])
+        raise ValueError(f"{what}: time {k} of {t.size} is {t[k]!r}, not a finite number")
+
+
 def bin_spikes(trials, dt_ms: float, n_bins: int, t0: float = 0.0, unit: str = "ms") -> np.ndarray:
     """Spike counts ``(R, n_bins)`` float32 of ``R`` trials of spike times.
 
@@ -40,6 +47,7 @@ def bin_spikes(trials, dt_ms: float, n_bins: int, t0: float = 0.0, unit: str = "
         t = np.asarray(times, dtype=np.float64).ravel()
         if t.size == 0:
             continue
+        _finite(t, f"trial {r}")
         ns = np.round((t - t0) * scale_ns).astype(np.int64)
         k = np.floor_divide(ns, dt_ns)
         k = k[(ns >= 0) & (k < n_bins)]
@@ -80,6 +88,8 @@ def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s") -> tuple[
         raise ValueError(f"unit must be one of 's', 'ms', 'us'; got {unit!r}")
     spikes = np.asarray(spikes, dtype=np.float64).ravel()
     onsets = np.asarray(onsets, dtype=np.float64).ravel()
+    _finite(spikes, "the spike train")
+    _finite(onsets, "the window onsets")
     n_bins = np.broadcast_to(np.asarray(n_bins, dtype=np.int64), onsets.shape)
     if spikes.size > 1 and np.any(spikes[1:] < spikes[:-1]):
         raise ValueError("bin_windows: spikes must be sorted ascending")

@@ -14,27 +14,43 @@ import re
 
 import numpy as np
 
+from ._common import FormatError, finite_times, reading
+
 _PAIR = re.compile(r"^(stim|spike)(\d+)$")
 
 
-class CRCNSFormatError(ValueError):
+class CRCNSFormatError(FormatError):
     """A malformed CRCNS file (names the file, and the line where it applies)."""
 
 
-def read_spike_file(path: str) -> list[np.ndarray]:
-    """Trials of a ``spikeK`` file: one float64 array of times (ms) per line, empty lines included."""
+def _ascii(path: str) -> str:
     with open(path, "rb") as f:
-        text = f.read().decode("ascii", errors="strict")
+        data = f.read()
+    try:
+        return data.decode("ascii", errors="strict")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise CRCNSFormatError(f"{path}, line {line}: byte {data[err.start]:#04x} is not ASCII text; the file is "
+                               "damaged or not a CRCNS text file", path, f"line {line}") from err
+
+
+def read_spike_file(path: str) -> list[np.ndarray]:
+    """Trials of a ``spikeK`` file: one float64 array of times (ms) per line, empty lines included.
+
+    A token that is not a number, or is NaN or infinite, is an error naming the line.
+    """
+    text = _ascii(path)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines = lines[:-1]  # the newline ending the last trial
     trials = []
     for i, line in enumerate(lines, start=1):
         try:
-            trials.append(np.array(line.split(), dtype=np.float64))
+            t = np.array(line.split(), dtype=np.float64)
         except ValueError:
             bad = next(tok for tok in line.split() if not _is_number(tok))
-            raise CRCNSFormatError(f"{path}, line {i}: {bad!r} is not a spike time in ms") from None
+            raise CRCNSFormatError(f"{path}, line {i}: {bad!r} is not a spike time in ms", path, f"line {i}") from None
+        trials.append(finite_times(t, path, f"line {i} (trial {i})", CRCNSFormatError))
     return trials
 
 
@@ -47,11 +63,12 @@ def _is_number(tok: str) -> bool:
 
 
 def read_stim_file(path: str) -> str:
-    """The wav name a ``stimK`` file points to."""
-    with open(path, "rb") as f:
-        name = f.read().decode("ascii", errors="strict").strip()
+    """The wav name a ``stimK`` file points to (one file name: no folder, no ``..``)."""
+    name = _ascii(path).strip()
     if not name:
-        raise CRCNSFormatError(f"{path}: empty stim file (expected a wav file name)")
+        raise CRCNSFormatError(f"{path}: empty stim file (expected a wav file name)", path)
+    if "/" in name or "\\" in name or name in (".", "..") or "\n" in name or "\0" in name:
+        raise CRCNSFormatError(f"{path}: {name[:80]!r} is not a wav file name (one name, no folder or '..')", path)
     return name
 
 
@@ -80,8 +97,11 @@ def index_class_folder(folder: str) -> dict[str, str | None]:
 
 def read_headerless_csv(path: str) -> list[list[str]]:
     """Rows of a comma-separated table with no header and a variable number of fields."""
-    with open(path, encoding="utf-8", errors="strict") as f:
-        return [[c.strip() for c in line.strip().split(",")] for line in f if line.strip()]
+    with open(path, "rb") as f:
+        data = f.read()
+    with reading(path, "not UTF-8 text", CRCNSFormatError):
+        text = data.decode("utf-8", errors="strict")
+    return [[c.strip() for c in line.strip().split(",")] for line in text.splitlines() if line.strip()]
 
 
 def _text(v) -> str:
@@ -101,12 +121,14 @@ def read_aa4_unit(path: str) -> dict:
 
     try:
         f = h5py.File(path, "r")
+    except (FileNotFoundError, PermissionError):
+        raise
     except OSError as err:
-        raise CRCNSFormatError(f"{path}: cannot read as HDF5 ({err})") from None
-    with f:
+        raise CRCNSFormatError(f"{path}: cannot read as HDF5 ({err}); the file may be truncated", path) from err
+    with f, reading(path, "malformed AA4 unit", CRCNSFormatError):
         attrs = {k: f.attrs[k] for k in f.attrs}
         if "sortType" not in attrs:
-            raise CRCNSFormatError(f"{path}: no 'sortType' attribute; not an AA4 unit file")
+            raise CRCNSFormatError(f"{path}: no 'sortType' attribute; not an AA4 unit file", path, "sortType")
         stimuli = []
         for proto in sorted(f.keys()):
             if proto in ("class_info", "extra_info") or not isinstance(f[proto], h5py.Group):
@@ -117,15 +139,24 @@ def read_aa4_unit(path: str) -> dict:
                     continue
                 missing = [a for a in ("stim_md5", "stim_type") if a not in g.attrs]
                 if missing:
-                    raise CRCNSFormatError(f"{path}: stimulus group /{proto}/{number} lacks attribute(s) {missing}")
+                    raise CRCNSFormatError(f"{path}: stimulus group /{proto}/{number} lacks attribute(s) {missing}",
+                                           path, f"/{proto}/{number}")
+                md5 = _text(g.attrs["stim_md5"]).lower()
+                if not re.fullmatch(r"[0-9a-f]{32}", md5):
+                    raise CRCNSFormatError(f"{path}: /{proto}/{number} stim_md5 {md5[:40]!r} is not an MD5 (32 hex "
+                                           "digits); it names the stimulus wav", path, f"/{proto}/{number}")
                 trials = []
                 for t in sorted(g.keys()):
                     if not isinstance(g[t], h5py.Group) or "spike_times" not in g[t]:
-                        raise CRCNSFormatError(f"{path}: trial /{proto}/{number}/{t} has no 'spike_times'")
-                    st = np.atleast_1d(np.asarray(g[t]["spike_times"][()], dtype=np.float64))
-                    trials.append(st[st != -999] if st.size == 1 else st)
+                        raise CRCNSFormatError(f"{path}: trial /{proto}/{number}/{t} has no 'spike_times'", path,
+                                               f"/{proto}/{number}/{t}")
+                    where = f"trial /{proto}/{number}/{t}"
+                    with reading(path, f"{where}: spike_times is not numeric", CRCNSFormatError, where):
+                        st = np.atleast_1d(np.asarray(g[t]["spike_times"][()], dtype=np.float64)).ravel()
+                    st = st[st != -999] if st.size == 1 else st
+                    trials.append(finite_times(st, path, where, CRCNSFormatError))
                 stimuli.append({
-                    "protocol": proto, "number": number, "md5": _text(g.attrs["stim_md5"]).lower(),
+                    "protocol": proto, "number": number, "md5": md5,
                     "type": _text(g.attrs["stim_type"]), "class": _text(g.attrs.get("stim_class", "")),
                     "duration_s": float(g.attrs.get("stim_duration", np.nan)), "trials": trials,
                 })

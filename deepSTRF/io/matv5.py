@@ -15,12 +15,14 @@ import zlib
 
 import numpy as np
 
+from ._common import FormatError
+
 _NUMERIC = {1: "i1", 2: "u1", 3: "<i2", 4: "<u2", 5: "<i4", 6: "<u4", 7: "<f4", 9: "<f8", 12: "<i8", 13: "<u8"}
 MI_MATRIX, MI_COMPRESSED = 14, 15
 MX_CELL, MX_STRUCT, MX_CHAR = 1, 2, 4
 
 
-class MatFormatError(ValueError):
+class MatFormatError(FormatError):
     """A MAT file this reader cannot parse (names the file)."""
 
 
@@ -147,10 +149,13 @@ def read_structs(path: str, variables: dict) -> dict:
     try:
         with open(path, "rb") as f:
             data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)  # skipped bytes are never paged in
-    except (OSError, ValueError) as err:
-        raise MatFormatError(f"{path}: cannot read ({err})") from None
+    except (FileNotFoundError, PermissionError):
+        raise
+    except (OSError, ValueError) as err:  # e.g. an empty file cannot be mapped
+        raise MatFormatError(f"{path}: cannot read as a MAT file ({err}); is it empty?", path) from err
     if len(data) < 128 or not data[:6] == b"MATLAB":
-        raise MatFormatError(f"{path}: not a MATLAB v5 file (v7.3 files are HDF5)")
+        raise MatFormatError(f"{path}: not a MATLAB v5 file (too short, or no 'MATLAB' header; v7.3 files are "
+                             "HDF5)", path)
     src = _Bytes(data)
     src.skip(128)
     try:
@@ -173,7 +178,7 @@ def read_structs(path: str, variables: dict) -> dict:
             skip = wanted[variable]
             cls = struct.unpack("<I", flags[:4])[0] & 0xFF
             if cls != MX_STRUCT:
-                raise MatFormatError(f"{path}: variable {variable!r} is not a struct")
+                raise MatFormatError(f"{path}: variable {variable!r} is not a struct", path, variable)
             # re-read the struct body from its start: flags, dims and name were consumed above
             _, flen = _element(body)
             width = struct.unpack("<i", flen[:4])[0]
@@ -191,6 +196,12 @@ def read_structs(path: str, variables: dict) -> dict:
             if len(found) == len(wanted):
                 return found
     except (EOFError, struct.error, zlib.error) as err:
-        raise MatFormatError(f"{path}: truncated or malformed MAT data ({type(err).__name__})") from None
+        raise MatFormatError(f"{path}: truncated or malformed MAT data ({type(err).__name__}: {err})", path) from err
+    except MatFormatError as err:
+        if err.path is None:  # raised deep in the parser, without the file
+            raise MatFormatError(f"{path}: {err}", path) from err
+        raise
+    except (KeyError, ValueError, IndexError, UnicodeDecodeError, OverflowError, MemoryError) as err:
+        raise MatFormatError(f"{path}: malformed MAT data ({type(err).__name__}: {err})", path) from err
     missing = sorted(set(wanted) - set(found))
-    raise MatFormatError(f"{path}: no variable {missing[0]!r}")
+    raise MatFormatError(f"{path}: no variable {missing[0]!r}", path, missing[0])

@@ -13,8 +13,10 @@ import os
 
 import numpy as np
 
+from ._common import FormatError, finite_times
 
-class PproxError(ValueError):
+
+class PproxError(FormatError):
     """A malformed pprox file (names the file and what was wrong)."""
 
 
@@ -24,10 +26,10 @@ def read_pprox(path: str) -> dict:
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
-    except json.JSONDecodeError as err:
-        raise PproxError(f"{path}: not valid JSON ({err})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise PproxError(f"{path}: not valid JSON ({err}); the file may be truncated", path) from err
     if not isinstance(doc, dict) or not isinstance(doc.get("pprox"), list):
-        raise PproxError(f"{path}: no 'pprox' list of trials; not a pprox unit file")
+        raise PproxError(f"{path}: no 'pprox' list of trials; not a pprox unit file", path, "pprox")
     schema = str(doc.get("$schema", ""))
     legacy = schema.rstrip("#").endswith("pprox.json")
     trials = []
@@ -40,8 +42,9 @@ def read_pprox(path: str) -> dict:
                 stim = tr["stimulus"]
                 name = stim["name"] if isinstance(stim, dict) else os.path.splitext(os.path.basename(str(stim)))[0]
                 events = np.asarray(tr.get("events", []), dtype=np.float64)
-        except (KeyError, TypeError, ValueError) as err:
-            raise PproxError(f"{path}: trial {i} is malformed ({type(err).__name__}: {err})") from None
-        trials.append({"stimulus": name, "events_s": events.ravel()})
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise PproxError(f"{path}: trial {i} is malformed ({type(err).__name__}: {err})", path,
+                             f"trial {i}") from err
+        trials.append({"stimulus": name, "events_s": finite_times(events, path, f"trial {i}", PproxError)})
     top = {k: v for k, v in doc.items() if k != "pprox"}
     return {"schema": "legacy" if legacy else "stimtrial", "top": top, "trials": trials}

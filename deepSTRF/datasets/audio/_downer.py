@@ -1,4 +1,4 @@
-"""Downer 2025 pieces: the session sheet, stimulus tables, and the Ahmed 2025 tuning criterion."""
+"""Downer 2025 pieces: the fine areas, the channel file names, and the Ahmed 2025 tuning criterion."""
 
 from __future__ import annotations
 
@@ -16,27 +16,6 @@ FINE_AREAS = {
 }
 FINE_AREA = {s: a for a, ids in FINE_AREAS.items() for s in ids.split()}
 CHANNEL = re.compile(r"^([a-z])_(\d{6})_Ch(\d+)([a-z][a-z0-9]*)?_MUspk\.mat$")
-
-
-def read_session_sheet(path: str) -> dict:
-    """``sessions_metadata.yml`` with session ids as strings: animal/hemisphere, area group,
-    coordinates, bad sessions, repeats per class."""
-    import yaml
-
-    with open(path, encoding="utf-8") as f:
-        doc = yaml.safe_load(f) or {}
-    animal, hemisphere = {}, {}
-    for key, ids in doc.items():
-        m = re.match(r"^([bcf])_(RH|LH)_sessions$", str(key))
-        if m:
-            for s in ids or []:
-                animal[str(s)], hemisphere[str(s)] = m.group(1), m.group(2)
-    group = {str(s): g for g, ids in (doc.get("area_wise_sessions") or {}).items() for s in ids or []}
-    coords = {str(k): v for k, v in (doc.get("session_coordinates") or {}).items()}
-    reps = doc.get("stim_wise_num_repeats") or {}
-    return {"animal": animal, "hemisphere": hemisphere, "group": group, "coords": coords,
-            "bad": {str(s) for s in doc.get("bad_sessions") or []},
-            "repeats": {"timit": int(reps.get("timit", 11)), "mvocs": int(reps.get("mVocs", 15))}}
 
 
 def channel_files(folder: str) -> list[tuple[str, dict]]:

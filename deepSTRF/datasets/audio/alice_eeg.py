@@ -16,6 +16,7 @@ from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
 from ...dsp.resample import resample
 from ...dsp.spectrogram import erb_gaussian_spectrogram
+from ...io.fif import FifFormatError, mne_module, read_eeg
 from ...io.wav import read_wav
 from .._loading import cached_loader, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
@@ -25,14 +26,6 @@ from .audio_dataset import AudioNeuralDataset
 
 LAYOUTS = ("neurons", "repeats")
 BACKENDS = ("gaussian", "heeris")
-
-
-def _mne():
-    try:
-        import mne
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError('AliceEEGDataset reads MNE .fif files: pip install "deepSTRF[eeg]"') from err
-    return mne
 
 
 @cached_loader("Alice_EEG")
@@ -99,7 +92,7 @@ class AliceEEGDataset(AudioNeuralDataset):
         check_positive("dt_ms", dt_ms)
         check_positive("n_frequency_bands", n_frequency_bands, integer=True)
         check_waveform_args(return_waveform, audio_fs, dt_ms)
-        mne = _mne()
+        mne_module()  # fail now, with the install hint, if MNE is missing
         super().__init__(path, float(dt_ms))
         root = dataset_root(path, "Alice_EEG")
         self.path, self.treat_subjects_as = root, treat_subjects_as
@@ -132,7 +125,7 @@ class AliceEEGDataset(AudioNeuralDataset):
                    else spec.astype(np.float32)[None])
             b.add_stim(arr, name=os.path.basename(wav), type="alice_chapter1", sample_rate=float(rate),
                        n_samples=len(x), duration_s=len(x) / rate)
-        per_subject = [(s, _subject_segments(mne, found[s], T_of, self.dt_ms, hp_freq_hz, lp_freq_hz)) for s in chosen]
+        per_subject = [(s, _subject_segments(found[s], T_of, self.dt_ms, hp_freq_hz, lp_freq_hz)) for s in chosen]
         if treat_subjects_as == "neurons":
             for subject, (channels, segs) in per_subject:
                 for c, (name, xyz) in enumerate(channels):
@@ -179,47 +172,32 @@ def _stimulus_files(root: str) -> list[str]:
     return [os.path.join(folder, f"{k}.wav") for k in range(1, 13)]
 
 
-def _subject_segments(mne, fif: str, T_of, dt_ms, hp, lp):
+def _subject_segments(fif: str, T_of, dt_ms, hp, lp):
     """``(channels [(name, xyz)], segments [(C, T_k) float32 or None])`` of one subject."""
-    raw = mne.io.read_raw_fif(fif, preload=True, verbose="error")
-    raw.pick(mne.pick_types(raw.info, eeg=True, exclude=[]))
-    ann = raw.annotations
+    rec = read_eeg(fif, 1000.0 / dt_ms, hp, lp)
     onsets = {}
-    for onset, desc in zip(ann.onset, ann.description):
+    for desc, at, _ in rec["annotations"]:
         if desc.strip().isdigit() and 1 <= int(desc) <= 12:
-            onsets[int(desc)] = onset
+            onsets[int(desc)] = at
     if not onsets:
-        raise ValueError(f"{fif}: no segment annotations '1' ... '12'; cannot align the EEG to the stimuli")
+        raise FifFormatError(f"{fif}: no segment annotations '1' ... '12'; cannot align the EEG to the stimuli",
+                             fif, "annotations")
     missing = [k for k in range(1, 13) if k not in onsets]
     if missing:
         warnings.warn(f"AliceEEG: {fif} lacks the onset annotations of segment(s) {missing}; those segments are "
                       "sentinels for this subject", stacklevel=3)
-    if hp is not None or lp is not None:
-        raw.filter(l_freq=hp, h_freq=lp, verbose="error")
-    raw.resample(1000.0 / dt_ms, verbose="error")
-    data = raw.get_data().astype(np.float64)
-    bads = set(raw.info["bads"])
-    for c, name in enumerate(raw.ch_names):
-        if name in bads:
-            data[c] = np.nan
-    origin = ann.orig_time
-    for onset, duration, desc in zip(ann.onset, ann.duration, ann.description):
-        if desc.upper().startswith("BAD"):
-            a, z = raw.time_as_index([onset, onset + duration], use_rounding=True, origin=origin)
-            data[:, max(0, a): max(0, z)] = np.nan
+    data = rec["data"]
     segs = []
     for k, T in enumerate(T_of, start=1):
         if k not in onsets:
             segs.append(None)
             continue
-        start = int(raw.time_as_index([onsets[k]], use_rounding=True, origin=origin)[0])
+        start = onsets[k]
         seg = np.full((data.shape[0], T), np.nan)
         piece = data[:, start: start + T]
         seg[:, : piece.shape[1]] = piece
         segs.append(seg.astype(np.float32))
-    positions = raw.get_montage().get_positions()["ch_pos"] if raw.get_montage() is not None else {}
-    channels = [(name, None if name not in positions else [float(v) for v in positions[name]])
-                for name in raw.ch_names]
+    channels = [(name, rec["positions"].get(name)) for name in rec["channels"]]
     return channels, segs
 
 

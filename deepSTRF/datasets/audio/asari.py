@@ -9,6 +9,8 @@ import warnings
 
 import numpy as np
 
+from ..._paths import inside_relative
+
 from ...io.crcns_ac1 import NATURAL_TYPES, parse_sequence, read_stimulus_file, read_trial_file
 from ._ac1 import sin2_ramp
 
@@ -77,7 +79,8 @@ def waveform(entry: dict, root: str) -> tuple[np.ndarray, float]:
     """The segments in sequence order, each with 5-ms sin^2 ramps, concatenated."""
     segs, rate = [], None
     for f in entry["meta"]["segment_files"]:
-        st = read_stimulus_file(os.path.join(root, "crcns-ac1", "asari", "Stimuli", f))
+        st = read_stimulus_file(inside_relative(os.path.join(root, "crcns-ac1", "asari", "Stimuli"), f,
+                                                "stimulus file", "a recording's param.stimulus table"))
         segs.append(sin2_ramp(st["samples"], st["sf"]))
         rate = st["sf"]
     return np.concatenate(segs), rate

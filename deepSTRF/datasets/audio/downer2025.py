@@ -12,8 +12,6 @@ import zlib
 from collections import Counter
 
 import numpy as np
-import scipy.io
-import scipy.io.wavfile
 
 from ..._checks import check_option, check_positive, exact_hop
 from ..._jsonfile import read_json, write_json
@@ -22,11 +20,11 @@ from ...download import download_dataset
 from ...dsp.binning import bin_windows, rebin_sum
 from ...dsp.resample import resample
 from ...dsp.spectrogram import kaldi_fbank
-from ...io.matv5 import read_structs
+from ...io.downer import read_channel_file, read_mvoc_slots, read_session_sheet, read_timit_table
 from .._loading import cached_loader, require
 from ..builder import DatasetBuilder
 from ._crcns import check_choices
-from ._downer import FINE_AREA, channel_files, decide, read_session_sheet, tuning
+from ._downer import FINE_AREA, channel_files, decide, tuning
 from ._waveforms import lock_to_grid
 from .audio_dataset import AudioNeuralDataset
 
@@ -142,14 +140,12 @@ class Downer2025Dataset(AudioNeuralDataset):
         bar = tqdm(total=n_sessions, desc=f"Downer2025 {stimuli}: reading sessions", unit="session", leave=False,
                    disable=None)
         for path_, meta in units:
-            parts = read_structs(path_, {"spike": ("events",), "trial": ()})
+            channel = read_channel_file(path_, CODE[stimuli])
             if meta["session_id"] not in trials:
                 bar.update(1)
                 bar.set_postfix_str(f"session {meta['session_id']}")
-                t = parts["trial"]
-                trials[meta["session_id"]] = (np.asarray(t["stimon"], float).ravel(),
-                                              np.asarray(t[CODE[stimuli]], float).ravel().astype(np.int64))
-            spikes_of.append(np.sort(np.asarray(parts["spike"]["spktimes"], float).ravel()))
+                trials[meta["session_id"]] = (channel["stimon"], channel["codes"])
+            spikes_of.append(channel["spktimes"])
         bar.close()
         table = _timit(root) if stimuli == "timit" else _mvocs(root)
         counts = [Counter(codes[codes > 0].tolist()) for _, codes in trials.values()]
@@ -328,27 +324,17 @@ def _units(root, sheet, animals, areas, sessions) -> list[tuple[str, dict]]:
 
 
 def _timit(root: str) -> dict:
-    mat = scipy.io.loadmat(os.path.join(root, STIM_FILES["timit"][0]), squeeze_me=True, struct_as_record=False,
-                           variable_names=["sentdet"])
     out = {}
-    for el in np.atleast_1d(mat["sentdet"]):
-        rate = int(np.asarray(el.soundf))
-        bef, aft = (float(v) for v in np.atleast_1d(el.befaft))
-        x = np.asarray(el.sound, float).ravel()
-        x = x[int(round(bef * rate)): len(x) - int(round(aft * rate))]
-        sid = int(np.asarray(el.sentId))
+    for sid, st in read_timit_table(os.path.join(root, STIM_FILES["timit"][0])).items():
+        x, rate = st["sound"], st["rate"]
         out[sid] = {"sound": x, "rate": rate, "meta": {
-            "name": str(el.name), "type": "timit", "stim_id": sid, "duration_s": len(x) / rate,
+            "name": st["name"], "type": "timit", "stim_id": sid, "duration_s": len(x) / rate,
             "n_samples": len(x), "befaft_s": (0.0, 0.0)}}
     return out
 
 
 def _mvocs(root: str) -> dict:
-    mat = scipy.io.loadmat(os.path.join(root, STIM_FILES["mvocs"][0]), squeeze_me=True)
-    codes = np.asarray(mat["mVocsStimCodes"]).astype(int).ravel()
-    onsets = np.asarray(mat["mVocsStimOnTimes"], float).ravel()
-    rate, data = scipy.io.wavfile.read(os.path.join(root, STIM_FILES["mvocs"][1]), mmap=True)
-    left = np.asarray(data[:, 0] if data.ndim == 2 else data)  # the right channel holds trigger pulses
+    codes, onsets, rate, left = read_mvoc_slots(*(os.path.join(root, f) for f in STIM_FILES["mvocs"]))
     scale = 32768.0 if left.dtype == np.int16 else 1.0
     ends = np.append(onsets[1:], len(left) / rate)
     n_in_wav = Counter(codes.tolist())

@@ -5,7 +5,6 @@ Source: figshare article 29203457 (``[Le2025]``), one ~105 MB zip.
 
 from __future__ import annotations
 
-import csv
 import glob
 import math
 import os
@@ -13,14 +12,14 @@ import re
 import warnings
 
 import numpy as np
-import scipy.io.wavfile
 
 from ..._checks import check_option, check_positive, exact_hop
 from ..._paths import default_cache_dir
 from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
 from ...io.pprox import read_pprox
-from ...io.wav import read_wav
+from ...io.tables import read_table
+from ...io.wav import read_wav, wav_info
 from .._loading import cached_loader, check_waveform_args, require
 from ..builder import DatasetBuilder
 from ._crcns import bin_trials
@@ -193,28 +192,27 @@ class Le2025Dataset(AudioNeuralDataset):
                                   and (m["critical_interval"] == ci or m["variant"] in ("C", "CM"))])
 
 
-def _read_csv(path: str) -> list[dict]:
+def _read_csv(path: str, required=()) -> list:
     if not os.path.isfile(path):
         warnings.warn(f"Le2025: {path} is missing; the fields it provides are unknown", stacklevel=3)
         return []
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return read_table(path, required)
 
 
 def _tables(root: str) -> dict:
     meta = os.path.join(root, "metadata")
-    songs = _read_csv(os.path.join(meta, "song-birds.csv"))
+    songs = _read_csv(os.path.join(meta, "song-birds.csv"), ("bird", "gap", "gap_start", "gap_stop"))
     ci = {}
     rooms: dict = {}
     for r in songs:
         code = r.get("nat8b_encoding") or r.get("nat8b_coding")
         for motif in (r.get("bird"), code):
             if motif:
-                ci[(motif, int(r["gap"]))] = (float(r["gap_start"]) / 1000, float(r["gap_stop"]) / 1000)
+                ci[(motif, r.value("gap", int))] = (r.value("gap_start", float) / 1000, r.value("gap_stop", float) / 1000)
         if r.get("group"):
             rooms.setdefault(r["group"], set()).add(r["bird"])
-    birds = {r["bird"]: r for r in _read_csv(os.path.join(meta, "ephys-birds.csv"))}
-    sites = {r["site"]: r for r in _read_csv(os.path.join(meta, "recordings.csv"))}
+    birds = {r["bird"]: r for r in _read_csv(os.path.join(meta, "ephys-birds.csv"), ("bird",))}
+    sites = {r["site"]: r for r in _read_csv(os.path.join(meta, "recordings.csv"), ("site",))}
     return {"ci": ci, "rooms": rooms, "birds": birds, "sites": sites}
 
 
@@ -226,12 +224,12 @@ def _stimuli(root: str, experiment: str, tables: dict) -> list[dict]:
         if p is None:
             warnings.warn(f"Le2025: {f} does not follow the {experiment} naming grammar; skipped", stacklevel=3)
             continue
-        rate, data = scipy.io.wavfile.read(f, mmap=True)
+        rate, n_samples, _ = wav_info(f)
         onset = offset = math.nan
         if experiment != "synth8b" and p["critical_interval"] is not None:
             onset, offset = tables["ci"].get((p["motif"], p["critical_interval"]), (math.nan, math.nan))
         out.append({"name": stem, **p, "experiment": experiment, "sample_rate_hz": int(rate),
-                    "duration_s": len(data) / rate, "ci_onset_s": onset, "ci_offset_s": offset, "_path": f})
+                    "duration_s": n_samples / rate, "ci_onset_s": onset, "ci_offset_s": offset, "_path": f})
     ci_key = (lambda c: (1, "") if c is None else (0, str(c)))
     return sorted(out, key=lambda m: (m["motif"], ci_key(m["critical_interval"]), m["variant"]))
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..._checks import check_option, exact_hop
 from ...download import download_dataset
+from ...io.lbhb import read_auditory_flags
 from ...io.nems import RecordingError, epoch_bounds, rasterize, read_recording
 from .._loading import cached_loader, check_fixed, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
@@ -116,7 +117,7 @@ class NAT4Dataset(AudioNeuralDataset):
         first = {n: i for i, n in reversed(list(enumerate(ep["name"])))}
 
         b = DatasetBuilder(dt_ms, audio_fs if return_waveform else None)
-        auditory = _auditory_flags(os.path.join(root, f"{area}_pred_correlation.csv"))
+        auditory = read_auditory_flags(os.path.join(root, f"{area}_pred_correlation.csv"))
         for cid in cells:
             b.add_neuron(cell_id=cid, area=area, auditory=auditory.get(cid, False), **_cell_parts(cid))
         pre, wavs = 0.0, None
@@ -161,7 +162,7 @@ class NAT4Dataset(AudioNeuralDataset):
             sig = rec.signal("resp")
             if sig.arrays is None or sig.epochs is None:
                 raise RecordingError(f"{site}: expected spike times (resp.h5) and an epoch table")
-            n_total = int(sig.info["segments"][-1][1])
+            n_total = sig.total_samples()
             ep = sig.epochs
             for cid in sig.chans:
                 if cid not in index or cid not in sig.arrays:
@@ -183,15 +184,6 @@ class NAT4Dataset(AudioNeuralDataset):
 
 def _unique(seq):
     return list(dict.fromkeys(seq))
-
-
-def _auditory_flags(path: str) -> dict[str, bool]:
-    import pandas as pd
-
-    df = pd.read_csv(path)
-    if "cellid" not in df.columns or "sig_auditory" not in df.columns:
-        raise ValueError(f"{path}: expected columns 'cellid' and 'sig_auditory'; found {list(df.columns)}")
-    return {str(c): str(v).strip().lower() == "true" for c, v in zip(df["cellid"], df["sig_auditory"])}
 
 
 def _cell_parts(cid: str) -> dict:

@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from ..._paths import inside_relative
 from ..._checks import exact_hop
 from ...download import download_dataset
 from ...io.ns1 import read_metadata, read_spectrogram, read_spike_sets
@@ -128,7 +129,8 @@ class NS1Dataset(AudioNeuralDataset):
 
 def _spike_file(root: str, rel: str) -> str | None:
     """The unit's spike file: the metadata path, else the same with ``_1`` before ``.mat``."""
-    base = os.path.join(root, "spikesandwav", rel.replace("\\", "/"))
+    base = inside_relative(os.path.join(root, "spikesandwav"), rel, "spike file path",
+                           os.path.join(root, "MetadataSHEnCneurons.mat"))
     for candidate in (base, base[:-4] + "_1.mat" if base.endswith(".mat") else base + "_1"):
         if os.path.isfile(candidate):
             return candidate

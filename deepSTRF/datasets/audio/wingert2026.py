@@ -17,6 +17,7 @@ import numpy as np
 from ..._checks import check_option, exact_hop
 from ..._jsonfile import read_json, write_json
 from ...download import download_dataset
+from ...io.lbhb import read_cell_list
 from ...io.nems import RecordingError, read_recording
 from .._loading import cached_loader, check_fixed, check_waveform_args, dataset_root, require
 from ..builder import DatasetBuilder
@@ -288,6 +289,8 @@ def _session_responses(resp, names, T_of: dict, cell_of: dict) -> dict:
     blocks = {}
     for n, cid in cell_of.items():
         spikes = np.sort(np.asarray(resp.arrays.get(cid, []), dtype=np.float64))
+        if not np.isfinite(spikes).all():
+            raise RecordingError(f"{resp.origin or resp.name}: unit {cid}: spike times hold NaN or infinite values")
         lo = np.searchsorted(spikes, starts, "left")
         cnt = np.searchsorted(spikes, ends, "left") - lo
         row = np.repeat(np.arange(len(rows)), cnt)
@@ -321,49 +324,29 @@ def _as_list(value, name):
 
 
 def _select_units(path: str, areas, sites, include_unlabeled: bool) -> list[dict]:
-    import pandas as pd
-
-    df = pd.read_csv(path, dtype={"layer": str, "cellid": str, "siteid": str, "celltype": str},
-                     keep_default_na=True)
-    missing = [c for c in ("cellid", "siteid", "area") if c not in df.columns]
-    if missing:
-        raise ValueError(f"{path}: expected columns {missing}; found {list(df.columns)}")
-    labelled = df["area"].isin(AREAS)
-    keep = labelled if not include_unlabeled else np.ones(len(df), dtype=bool)
+    rows = read_cell_list(path)
+    keep = [r for r in rows if include_unlabeled or r["area"] in AREAS]
     if areas:
-        keep = keep & df["area"].isin(areas)
+        keep = [r for r in keep if r["area"] in areas]
     if sites:
-        present = set(df.loc[keep, "siteid"])
+        present = {r["siteid"] for r in keep}
         absent = [s for s in sites if s not in present]
         if absent:
             raise ValueError(f"site(s) {absent} have no unit in {path} after the area filter; "
                              f"sites present: {', '.join(sorted(present))}")
-        keep = keep & df["siteid"].isin(sites)
-    rows = df[keep]
-    if rows.empty:
+        keep = [r for r in keep if r["siteid"] in sites]
+    if not keep:
         raise ValueError(f"no unit of {path} matches area={areas!r}, site={sites!r}")
-    return [_unit_meta(r) for r in rows.to_dict("records")]
-
-
-def _none(v):
-    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
-
-
-def _bool(v):
-    v = _none(v)
-    return None if v is None else str(v).strip().lower() in ("true", "1", "1.0")
+    return [_unit_meta(r) for r in keep]
 
 
 def _unit_meta(r: dict) -> dict:
-    cid = str(r["cellid"])
+    cid = r["cellid"]
     m = _ID.match(cid)
-    depth, sw = _none(r.get("depth")), _none(r.get("sw"))
     return {
-        "cell_id": cid, "site": str(r["siteid"]), "session": cid.split("-")[0], "area": _none(r.get("area")),
-        "layer": _none(r.get("layer")), "depth": None if depth is None else float(depth),
-        "narrow": _bool(r.get("narrow")), "celltype": _none(r.get("celltype")),
-        "sw": None if sw is None else float(sw), "goodpred": _bool(r.get("goodpred")),
-        "animal": m.group(1) if m else None, "electrode": int(m.group(2)) if m else None,
+        "cell_id": cid, "site": r["siteid"], "session": cid.split("-")[0], "area": r["area"], "layer": r["layer"],
+        "depth": r["depth"], "narrow": r["narrow"], "celltype": r["celltype"], "sw": r["sw"],
+        "goodpred": r["goodpred"], "animal": m.group(1) if m else None, "electrode": int(m.group(2)) if m else None,
         "unit_in_electrode": int(m.group(3)) if m else None,
     }
 
