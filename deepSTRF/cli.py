@@ -170,7 +170,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="show the full traceback of an error")
     parser = argparse.ArgumentParser(prog="deepstrf", description="deepSTRF datasets and baseline models",
                                      parents=[common])
-    parser.set_defaults(debug=False)
     sub = parser.add_subparsers(dest="command", required=True)
     _add_parser = sub.add_parser
     sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[common], **k)
@@ -231,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"deepstrf {args.command}: interrupted", file=sys.stderr)
         return 130
     except (KeyError, ValueError, RuntimeError, OSError) as err:
-        if args.debug:
+        if getattr(args, "debug", False):
             raise
         print(f"deepstrf {args.command}: {_one_line(err)}", file=sys.stderr)
         return 2

@@ -160,10 +160,10 @@ def _unpack(root: str, entry: FileEntry, path: str, fetched: bool, sha256: str) 
     except ArchiveError as err:
         if fetched:
             os.remove(path)
-            raise ArchiveError(f"{err}; removed {path}, downloaded just now: the next download fetches it "
-                               "again") from err
-        raise ArchiveError(f"{err}; {path} was already in the folder and is kept: check it, or delete it and "
-                           "download again") from err
+            raise type(err)(f"{err}; removed {path}, downloaded just now: the next download fetches it "
+                            "again") from err
+        raise type(err)(f"{err}; {path} was already in the folder and is kept: check it, or delete it and "
+                        "download again") from err
     target = target_folder(root, entry)
     members = {os.path.relpath(os.path.join(target, *rel.split("/")), root).replace(os.sep, "/"): size
                for rel, size in written.items()}

@@ -195,13 +195,14 @@ def extract_archive(archive: str, target: str, strip: int | str = 0, protect=())
         The target cannot be written (read-only folder), naming the archive.
     """
     members, handle = _members(archive)
+    created = not os.path.isdir(target)
     try:
         members = _strip(members, strip)
         _check_layout(archive, members, target, list(protect) + [archive])
-        os.makedirs(target, exist_ok=True)
         _check_space(archive, members, target)
         written: dict[str, int] = {}
         try:
+            os.makedirs(target, exist_ok=True)
             tmp = tempfile.mkdtemp(prefix=".extract-", dir=target)
         except OSError as err:
             raise _write_error(archive, target, err) from err
@@ -233,6 +234,10 @@ def extract_archive(archive: str, target: str, strip: int | str = 0, protect=())
             return written
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        if created and os.path.isdir(target) and not os.listdir(target):
+            os.rmdir(target)  # a failed extraction leaves no empty folder that could pass for a dataset
+        raise
     finally:
         handle.close()
 

@@ -8,9 +8,12 @@ fallback from https to http.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
+
+from .errors import DownloadError
 
 #: scheme -> base URL
 HOSTS = {
@@ -24,11 +27,19 @@ HOSTS = {
 }
 
 TIMEOUT_S = 60
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-class SourceError(RuntimeError):
-    """A host did not describe a file as the registry expects."""
+class SourceError(DownloadError):
+    """A host did not describe a file as the registry expects, or a URL is not allowed."""
+
+
+def _loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -49,7 +60,7 @@ class Request:
 def check_url(url: str) -> str:
     """Refuse anything but https, except http to a loopback address (tests)."""
     parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK):
+    if parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)):
         return url
     raise SourceError(f"refusing to download from {url!r}: only https is allowed")
 

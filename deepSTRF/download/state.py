@@ -116,8 +116,8 @@ def tree_complete(root: str, entry: FileEntry, state: dict, inspect_archive: boo
     (the archive itself may be gone); when there is no marker, yes if the
     archive is present and every member is on disk at its size (an earlier
     or manual extraction; a marker is written then), or if the archive is
-    gone and the registry's ``done`` path exists (extracted by an earlier
-    tool). ``inspect_archive=False`` skips reading the archive's index.
+    gone and the registry's ``done`` path exists, a file or a folder that is
+    not empty (extracted by an earlier tool). ``inspect_archive=False`` skips reading the archive's index.
     """
     marker = read_marker(root, entry)
     if marker is not None:
@@ -146,4 +146,7 @@ def tree_complete(root: str, entry: FileEntry, state: dict, inspect_archive: boo
                 pass
             return True
         return False
-    return entry.done is not None and os.path.exists(os.path.join(root, entry.done))
+    if entry.done is None:
+        return False
+    done = os.path.join(root, entry.done)
+    return os.path.isfile(done) or (os.path.isdir(done) and bool(os.listdir(done)))

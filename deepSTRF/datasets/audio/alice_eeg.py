@@ -96,7 +96,7 @@ class AliceEEGDataset(AudioNeuralDataset):
         super().__init__(path, float(dt_ms))
         root = dataset_root(path, "Alice_EEG")
         self.path, self.treat_subjects_as = root, treat_subjects_as
-        if download and not os.path.isdir(os.path.join(root, "stimuli")):
+        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
             download_alice_eeg(root)
         require(root, ["stimuli"], "AliceEEG", f"pass download=True, or fetch them with download_alice_eeg({root!r})")
         found = _find_subjects(root)

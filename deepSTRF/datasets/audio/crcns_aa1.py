@@ -78,7 +78,7 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
         root = dataset_root(path, "AA1")
         self.path = root
         needed = [f"{a}_cells" for a in areas] + ["all_stims"]
-        if download and any(not os.path.isdir(os.path.join(root, p)) for p in needed):
+        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
             download_aa1(root, username, password)
         require(root, needed, "CRCNS-AA1", f"pass download=True (CRCNS account), or unzip crcns-aa1.zip into {root}")
         wanted = None if animals == "all" else set([animals] if isinstance(animals, str) else animals)

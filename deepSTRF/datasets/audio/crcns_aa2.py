@@ -75,7 +75,7 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
         root = dataset_root(path, "AA2")
         self.path = root
         needed = ["all_cells", "all_stims", "cell_regions.csv", "cell_stim_classes.csv", "stim_data.csv"]
-        if download and any(not os.path.exists(os.path.join(root, p)) for p in needed):
+        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
             download_aa2(root, username, password)
         require(root, needed, "CRCNS-AA2", f"pass download=True (CRCNS account), or extract the three archives into {root}")
         regions = get_area_cells(os.path.join(root, "cell_regions.csv"))

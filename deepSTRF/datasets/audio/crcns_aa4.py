@@ -87,7 +87,7 @@ class CRCNSAA4Dataset(AudioNeuralDataset):
         super().__init__(path, float(dt_ms))
         root = dataset_root(path, "AA4")
         self.path = root
-        if download and any(not os.path.isdir(os.path.join(root, a)) for a in animals):
+        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
             download_aa4(root, animals, username, password)
         require(root, animals, "CRCNS-AA4", f"pass download=True (CRCNS account), or untar the animals' archives "
                 f"into {root} (download_aa4 fetches only the animals you name)")

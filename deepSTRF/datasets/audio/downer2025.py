@@ -120,7 +120,7 @@ class Downer2025Dataset(AudioNeuralDataset):
         root = os.path.abspath(str(path))
         self.path, self.stimuli = root, stimuli
         needed = ["sessions_metadata.yml", "sessions"] + STIM_FILES[stimuli]
-        if download and any(not os.path.exists(os.path.join(root, p)) for p in needed):
+        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
             root = download_downer2025(os.path.dirname(root))
         require(root, needed, "Downer2025", "pass download=True (29 GB) or point path= at auditory_cortex_data/")
         sheet = read_session_sheet(os.path.join(root, "sessions_metadata.yml"))

@@ -99,7 +99,7 @@ class EspejoDataset(AudioNeuralDataset):
         root = dataset_root(path, "Espejo")
         folder, stimfmt, F = RELEASE[stimuli]
         self.path, self.stimuli, self.subset = root, stimuli, subset
-        if download and not os.path.isdir(os.path.join(root, folder)):
+        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
             download_espejo(stimuli, root)
         require(root, [folder], "Espejo", f"pass download=True, or fetch it with download_espejo({stimuli!r}, {root!r})")
         archives = sorted(glob.glob(os.path.join(root, folder, "**", "*.tgz"), recursive=True)

@@ -96,7 +96,7 @@ class NAT4Dataset(AudioNeuralDataset):
         needed = [os.path.basename(pop_path), f"{area}_pred_correlation.csv"]
         needed += [f"{area}_single_sites"] if subset != "est" else []
         needed += ["wav"] if return_waveform else []
-        if download and any(not os.path.exists(os.path.join(root, p)) for p in needed):
+        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
             download_nat4(area, root, wav=return_waveform)
         require(root, needed, "NAT4", f"pass download=True, or fetch them with download_nat4({area!r}, {root!r}"
                 f"{', wav=True' if return_waveform else ''})")

@@ -96,7 +96,7 @@ class NS1Dataset(AudioNeuralDataset):
         root = dataset_root(path, "NS1")
         self.path = root
         needed = ["test_data_5ms.mat", "MetadataSHEnCneurons.mat", "spikesandwav"]
-        if download and any(not os.path.exists(os.path.join(root, p)) for p in needed):
+        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
             download_ns1(root)
         require(root, needed, "NS1", f"pass download=True, or fetch them with download_ns1({root!r})")
         spec = read_spectrogram(os.path.join(root, "test_data_5ms.mat"))

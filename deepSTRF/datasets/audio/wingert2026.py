@@ -103,7 +103,7 @@ class Wingert2026Dataset(AudioNeuralDataset):
         root = dataset_root(path, "Wingert2026")
         self.path, self.subset = root, subset
         needed = ["cell_list.csv", "recordings"] + (["wav"] if return_waveform else [])
-        if download and any(not os.path.exists(os.path.join(root, p)) for p in needed):
+        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
             download_wingert2026(root, wav=return_waveform)
         require(root, needed, "Wingert2026", f"pass download=True, or fetch them with download_wingert2026({root!r}"
                 f"{', wav=True' if return_waveform else ''})")
