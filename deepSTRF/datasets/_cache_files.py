@@ -283,12 +283,10 @@ def read_processed(folder: str, cls):
         raise CacheError(f"{folder}: holds a {manifest.get('class')}, not a {want}")
     check_sizes(folder, manifest)
     try:
-        resp = [np.load(os.path.join(folder, f"resp_{k}.npy"), mmap_mode="c") for k in range(manifest["n_resp_chunks"])]
-        stim = [np.load(os.path.join(folder, f"stim_{k}.npy"), mmap_mode="c") for k in range(manifest["n_stim_chunks"])]
-        with np.load(os.path.join(folder, "tables.npz")) as z:
-            t = {k: z[k] for k in z.files}
-        with open(os.path.join(folder, "meta.json"), encoding="utf-8") as f:
-            meta = json.load(f)
+        resp = [_part(folder, f"resp_{k}.npy", _map) for k in range(manifest["n_resp_chunks"])]
+        stim = [_part(folder, f"stim_{k}.npy", _map) for k in range(manifest["n_stim_chunks"])]
+        t = _part(folder, "tables.npz", _tables)
+        meta = _part(folder, "meta.json", _json)
         shapes, pos = [], 0
         for nd in t["stim_ndims"].tolist():
             shapes.append(tuple(t["stim_shapes_flat"][pos : pos + nd].tolist()))
@@ -306,6 +304,30 @@ def read_processed(folder: str, cls):
     except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile) as err:
         raise CacheError(f"{folder}: unreadable ({type(err).__name__}: {err})") from None
     return ds
+
+
+def _map(path: str) -> np.ndarray:
+    return np.load(path, mmap_mode="c", allow_pickle=False)
+
+
+def _tables(path: str) -> dict:
+    if not zipfile.is_zipfile(path):
+        raise ValueError("not an .npz (zip) archive")
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _json(path: str):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _part(folder: str, name: str, read):
+    """``read(folder/name)``; a damaged file is a :class:`CacheError` naming it."""
+    try:
+        return read(os.path.join(folder, name))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        raise CacheError(f"{folder}: {name} is damaged ({type(err).__name__}: {err})") from None
 
 
 def read_manifest(folder: str) -> dict:
