@@ -82,7 +82,7 @@ def inside_relative(root: str, rel: str, what: str = "path", origin: str | None 
     if not isinstance(rel, str):
         raise UnsafeNameError(f"{what} {rel!r}{f' (from {origin})' if origin else ''} is not text")
     parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".")]
-    if rel.replace("\\", "/").startswith("/") or not parts:
+    if rel.replace("\\", "/").startswith("/") or not parts or ".." in parts or (len(rel) > 1 and rel[1] == ":"):
         raise UnsafeNameError(f"{what} {rel!r}{f' (from {origin})' if origin else ''} is not a relative path "
-                              "inside the dataset folder; refusing to read or write it")
+                              "inside the dataset folder (no '..', no absolute path); refusing to read or write it")
     return inside(root, *parts, what=what, origin=origin)

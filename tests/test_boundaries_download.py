@@ -549,3 +549,14 @@ def test_the_command_line_gives_one_line_and_status_2(hosts, tmp_path, capsys, m
         main(["--debug", "download", "NS1", "--dest", str(tmp_path / "offline")])
     with pytest.raises(DownloadError):
         main(["download", "NS1", "--dest", str(tmp_path / "offline"), "--debug"])
+
+
+def test_a_spike_file_path_from_the_ns1_metadata_cannot_leave_the_folder(tmp_path):
+    from test_ns1 import UNITS, make_ns1, write_metadata
+
+    from deepSTRF.datasets.audio import NS1Dataset
+
+    make_ns1(tmp_path)
+    write_metadata(tmp_path / "MetadataSHEnCneurons.mat", UNITS[:1] + [("u9.mat", "../../../u9.mat", 1.0, "Yes")])
+    with pytest.raises(UnsafeNameError, match=r"spike file path '\.\./\.\./\.\./u9\.mat' \(from .*MetadataSHEnCneurons\.mat\) is not a relative "):
+        NS1Dataset(str(tmp_path), cache=False)

@@ -13,7 +13,7 @@ def _finite(t: np.ndarray, what: str) -> None:
     """NaN or infinite times would be dropped silently (or land in bin 0 where NaN casts to 0): refuse them."""
     if not np.isfinite(t).all():
         k = int(np.flatnonzero(~np.isfinite(t))[0])
-        raise ValueError(f"{what}: time {k} of {t.size} is {t[k]!r}, not a finite number")
+        raise ValueError(f"{what}: time {k} of {t.size} is {float(t[k])!r}, not a finite number")
 
 
 def bin_spikes(trials, dt_ms: float, n_bins: int, t0: float = 0.0, unit: str = "ms") -> np.ndarray:

@@ -77,7 +77,8 @@ def finite_times(times, path: str, where: str, error: type[FormatError] = Format
     bad = ~np.isfinite(t)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise error(f"{path}: {where}: spike time {k + 1} of {t.size} is {t[k]!r}, not a finite number", path, where)
+        raise error(f"{path}: {where}: spike time {k + 1} of {t.size} is {float(t[k])!r}, not a finite number", path,
+                    where)
     return t
 
 

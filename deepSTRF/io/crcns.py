@@ -40,6 +40,9 @@ def read_spike_file(path: str) -> list[np.ndarray]:
     A token that is not a number, or is NaN or infinite, is an error naming the line.
     """
     text = _ascii(path)
+    if not text:
+        raise CRCNSFormatError(f"{path}: no trial (an empty spike file; a trial without spikes is an empty line)",
+                               path)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines = lines[:-1]  # the newline ending the last trial

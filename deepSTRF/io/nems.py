@@ -256,7 +256,7 @@ def read_recording(path: str, signals=None, skip=("mask_est",)) -> Recording:
                     with open(full, "rb") as fh:
                         take(os.path.relpath(full, path), lambda fh=fh: fh)
         except _CSVProblem as err:
-            raise _name_the_row(err, lambda: open(os.path.join(path, bad_csv[0][0]), "rb")) from err
+            raise _name_the_row(err, lambda: open(os.path.join(path, bad_csv[0][0]), "rb"))  # noqa: B904
         if not meta_dirs:
             raise RecordingError(f"{path}: no '*.meta.json' file; not a NEMS recording folder", path)
         return _checked(rec)
@@ -266,7 +266,7 @@ def read_recording(path: str, signals=None, skip=("mask_est",)) -> Recording:
                 if member.isfile():
                     take(member.name, lambda m=member: tar.extractfile(m))
     except _CSVProblem as err:
-        raise _name_the_row(err, lambda: _member_lines(path, bad_csv[0][0])) from err
+        raise _name_the_row(err, lambda: _member_lines(path, bad_csv[0][0]))  # noqa: B904 - chained to the parser
     except (tarfile.TarError, EOFError, OSError, zlib_error) as err:
         raise RecordingError(f"{path}: not a readable gzip tar archive ({type(err).__name__}: {err}); "
                              "the file may be truncated: delete it and download again", path) from err
@@ -301,9 +301,13 @@ def _name_the_row(err: RecordingError, lines) -> RecordingError:
         where = find_csv_problem(source, err.path)
     except (OSError, tarfile.TarError, EOFError, zlib_error):
         where = None
+    cause = err.__cause__ or err  # the parser's own exception
     if where is None:
-        return RecordingError(str(err), err.path)
-    return RecordingError(f"{err.path}: {where}", err.path, where.split(",")[0])
+        out = RecordingError(str(err), err.path)
+    else:
+        out = RecordingError(f"{err.path}: {where}", err.path, where.split(",")[0])
+    out.__cause__ = cause
+    return out
 
 
 def _checked(rec: Recording) -> Recording:
