@@ -72,11 +72,13 @@ def loadmat(path: str, error: type[FormatError] = FormatError, **kwargs) -> dict
 def finite_times(times, path: str, where: str, error: type[FormatError] = FormatError) -> np.ndarray:
     """``times`` as a 1-D float64 array, or ``error`` naming the file and ``where`` if any is NaN or infinite
     (a NaN would otherwise be dropped silently, or land in bin 0 where NaN casts to 0)."""
-    with reading(path, f"{where}: spike times are not numbers", error, where):
-        t = np.atleast_1d(np.asarray(times, dtype=np.float64)).ravel()
-    bad = ~np.isfinite(t)
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
+    try:
+        t = np.asarray(times, dtype=np.float64).ravel()  # called per trial: no context manager on the fast path
+    except (TypeError, ValueError) as err:
+        raise error(f"{path}: {where}: spike times are not numbers ({type(err).__name__}: {err})", path,
+                    where) from err
+    if not np.isfinite(t).all():
+        k = int(np.flatnonzero(~np.isfinite(t))[0])
         raise error(f"{path}: {where}: spike time {k + 1} of {t.size} is {float(t[k])!r}, not a finite number", path,
                     where)
     return t

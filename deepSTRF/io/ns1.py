@@ -71,6 +71,12 @@ def read_spike_sets(path: str, n_sets: int = 20) -> list[list[np.ndarray]]:
         with reading(path, f"{where} is not a struct with 'repeats' of spike times 't'", NS1FormatError, where):
             reps = np.atleast_1d(sets[k].repeats)
             times = [getattr(r, "t") for r in reps]
-        out.append([finite_times(t, path, f"{where}.repeats({j + 1}).t", NS1FormatError)
-                    for j, t in enumerate(times)])
+        try:  # the fast path: one conversion per repeat, one check per set
+            arrays = [np.asarray(t, dtype=np.float64).ravel() for t in times]
+            ok = all(np.isfinite(a).all() for a in arrays)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:  # find and name the repeat
+            arrays = [finite_times(t, path, f"{where}.repeats({j + 1}).t", NS1FormatError) for j, t in enumerate(times)]
+        out.append(arrays)
     return out
