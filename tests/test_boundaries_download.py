@@ -10,13 +10,13 @@ import io
 import json
 import logging
 import os
-import tarfile
 import zipfile
 
 import numpy as np
 import pytest
 
 import deepSTRF.download.fetch as fetch_mod
+from archive_fixtures import make_tgz, make_zip, md5
 from crcns_fixtures import write_pair, write_wav
 from deepSTRF._paths import UnsafeNameError
 from deepSTRF.cli import main
@@ -31,28 +31,6 @@ PASSWORD = "hunter2-s3cret"
 MAT = b"MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: Tue Dec  1 12:00:00 2026" + b" " * 40
 HTML = b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>busy</body></html>"
 SCHEMES = ("zenodo", "figshare", "osf", "github", "crcns", "drum", "baphy")
-
-
-def make_zip(files: dict) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
-def make_tgz(files: dict) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def md5(b: bytes) -> str:
-    return "md5:" + hashlib.md5(b).hexdigest()
 
 
 def files_under(*roots) -> dict:

@@ -19,35 +19,10 @@ from deepSTRF.download import (ArchiveError, DownloadError, LoginError, Registry
                                load_registry, safe_extract, status, verify_dataset)
 from deepSTRF.download.registry import parse_registry
 from deepSTRF.download.sources import SourceError, check_url, resolve
+from archive_fixtures import make_tar, make_zip, md5
 from httpserver import FixtureServer, Route
 
 SCHEMES = ("zenodo", "figshare", "osf", "github", "crcns", "drum", "baphy")
-
-
-def make_zip(files: dict) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
-def make_tar(members: list) -> bytes:
-    """members: (name, bytes) for files, or tarfile.TarInfo objects as they are."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        for m in members:
-            if isinstance(m, tarfile.TarInfo):
-                t.addfile(m)
-            else:
-                info = tarfile.TarInfo(m[0])
-                info.size = len(m[1])
-                t.addfile(info, io.BytesIO(m[1]))
-    return buf.getvalue()
-
-
-def md5(b: bytes) -> str:
-    return "md5:" + hashlib.md5(b).hexdigest()
 
 
 def listing(root) -> set:

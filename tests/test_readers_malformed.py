@@ -7,7 +7,6 @@ CSV); their "truncated" cases cut a record in the middle, which is what a broken
 
 import io
 import json
-import os
 
 import h5py
 import numpy as np
