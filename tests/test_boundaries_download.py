@@ -361,22 +361,26 @@ def _interrupt(main_srv, tmp_path, monkeypatch):
     return main_srv.routes["/github/big"]
 
 
-def test_a_file_that_changed_on_the_server_is_fetched_whole_not_spliced(hosts, tmp_path, monkeypatch):
+def test_a_file_that_changed_on_the_server_is_fetched_whole_not_spliced(hosts, tmp_path, monkeypatch, caplog):
     main_srv, _, _ = hosts
     old = _interrupt(main_srv, tmp_path, monkeypatch)
     main_srv.routes["/github/big"] = new = Route(BIG_NEW)  # a new version: another ETag
+    caplog.set_level(logging.WARNING, logger="deepSTRF.download")
     path, _, size = fetch_mod.fetch_file("github:big", str(tmp_path), "big.bin")
+    assert "big.bin: the server sent the whole file instead of the rest" in caplog.text
     assert new.headers[0]["If-Range"] == old.etag and new.headers[0]["Range"].startswith("bytes=")
     assert open(path, "rb").read() == BIG_NEW and size == len(BIG_NEW)
 
 
 @pytest.mark.parametrize("mode", ["bad_range", "blind_range"])
-def test_a_wrong_206_answer_starts_again_from_zero(hosts, tmp_path, monkeypatch, mode):
+def test_a_wrong_206_answer_starts_again_from_zero(hosts, tmp_path, monkeypatch, mode, caplog):
     main_srv, _, _ = hosts
     _interrupt(main_srv, tmp_path, monkeypatch)
     body = BIG_OLD if mode == "bad_range" else BIG_NEW  # blind_range: the tail of another version
     main_srv.routes["/github/big"] = route = Route(body, mode=mode)
+    caplog.set_level(logging.WARNING, logger="deepSTRF.download")
     path, _, _ = fetch_mod.fetch_file("github:big", str(tmp_path), "big.bin")
+    assert "big.bin: asked for bytes" in caplog.text and "starting again from byte 0" in caplog.text
     assert open(path, "rb").read() == body
     assert route.ranges[0].startswith("bytes=") and route.ranges[-1] is None  # the last request was whole
 

@@ -86,4 +86,4 @@ def check_body(name: str, head: bytes, content_type: str | None, url: str) -> No
             markup_type and _looks_like_markup(head)):
         raise UnexpectedContentError(
             f"{name}: {url} sent {ctype or 'a body of unknown type'} starting {_shown(head)} where {wanted} was "
-            "expected (an error page, not the file); nothing was stored")
+            "expected (not the file: an error page, or another file); nothing was stored")

@@ -136,9 +136,10 @@ def _check_layout(archive: str, members, target: str, protect) -> None:
         dest = os.path.join(real_target, *key)
         for p in protected:
             if dest == p or dest.startswith(p + os.sep) or (key in files and p.startswith(dest + os.sep)):
-                what = "the archive itself" if os.path.isfile(p) or p == os.path.realpath(archive) else p
-                raise UnsafeArchiveError(f"{archive}: member {'/'.join(key)!r} would overwrite {what}; "
-                                         "refusing to extract")
+                what = "overwrite the archive itself" if p == os.path.realpath(archive) else \
+                    f"land on {p}, which deepSTRF keeps its own state in" if os.path.basename(p) == ".deepstrf" else \
+                    f"overwrite {p}"
+                raise UnsafeArchiveError(f"{archive}: member {'/'.join(key)!r} would {what}; refusing to extract")
     for key, name in files.items():
         dest = os.path.join(target, *key)
         if os.path.isdir(dest) and not os.path.islink(dest):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import os
 import re
 import time
@@ -30,6 +31,7 @@ from .errors import DownloadError, HTTPStatusError, LoginError, NotEnoughSpaceEr
 from .http import open_url
 from .sources import Request, resolve
 
+log = logging.getLogger("deepSTRF.download")
 RETRIES = 3
 BACKOFF_S = 1.0
 CHUNK = 1 << 20
@@ -152,6 +154,9 @@ def _download(req: Request, label: str, partial: str, size: int | None, progress
         if resp.status_code == 206 and have:
             total = _check_content_range(resp.headers.get("Content-Range"), have, size or info.get("total"), label)
         else:
+            if have:
+                log.warning("%s: the server sent the whole file instead of the rest (it changed since the "
+                            "interrupted attempt, or it cannot resume); starting again from byte 0", label)
             have, total = 0, size if size is not None else length  # a whole body (or If-Range said: changed)
         body = resp.iter_content(CHUNK)
         first = b""
@@ -259,6 +264,8 @@ def fetch(source: str, dest_dir: str, name: str, size: int | None = None, known_
             last = err
             if isinstance(err, (_Restart, UnexpectedContentError, LoginError)):
                 _remove_partial(partial)
+            if isinstance(err, _Restart):
+                log.warning("%s", err)
             if not _transient(err) or attempt == RETRIES - 1:
                 break
             time.sleep(BACKOFF_S * 2**attempt)

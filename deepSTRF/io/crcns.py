@@ -50,9 +50,9 @@ def read_spike_file(path: str) -> list[np.ndarray]:
     for i, line in enumerate(lines, start=1):
         try:
             t = np.array(line.split(), dtype=np.float64)
-        except ValueError:
+        except ValueError as err:
             bad = next(tok for tok in line.split() if not _is_number(tok))
-            raise CRCNSFormatError(f"{path}, line {i}: {bad!r} is not a spike time in ms", path, f"line {i}") from None
+            raise CRCNSFormatError(f"{path}, line {i}: {bad!r} is not a spike time in ms", path, f"line {i}") from err
         trials.append(finite_times(t, path, f"line {i} (trial {i})", CRCNSFormatError))
     return trials
 

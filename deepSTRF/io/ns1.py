@@ -60,8 +60,8 @@ def read_spike_sets(path: str, n_sets: int = 20) -> list[list[np.ndarray]]:
     mat = loadmat(path, NS1FormatError)
     try:
         sets = np.atleast_1d(mat["data"].set)
-    except (KeyError, AttributeError):
-        raise NS1FormatError(f"{path}: expected a struct 'data' with field 'set'", path, "data.set") from None
+    except (KeyError, AttributeError) as err:
+        raise NS1FormatError(f"{path}: expected a struct 'data' with field 'set'", path, "data.set") from err
     if len(sets) < n_sets:
         raise NS1FormatError(f"{path}: data.set has {len(sets)} elements; expected at least {n_sets}", path,
                              "data.set")
