@@ -542,3 +542,18 @@ def test_a_spike_file_path_from_the_ns1_metadata_cannot_leave_the_folder(tmp_pat
     write_metadata(tmp_path / "MetadataSHEnCneurons.mat", UNITS[:1] + [("u9.mat", "../../../u9.mat", 1.0, "Yes")])
     with pytest.raises(UnsafeNameError, match=r"spike file path '\.\./\.\./\.\./u9\.mat' \(from .*MetadataSHEnCneurons\.mat\) is not a relative "):
         NS1Dataset(str(tmp_path), cache=False)
+
+
+def test_extraction_never_writes_through_a_link_that_leads_outside(tmp_path):
+    from deepSTRF.download import safe_extract
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = tmp_path / "dataset"
+    target.mkdir()
+    os.symlink(outside, target / "wav")
+    archive = tmp_path / "wav.zip"
+    archive.write_bytes(make_zip({"wav/a.wav": b"RIFF....WAVE"}))
+    with pytest.raises(UnsafeArchiveError, match="through the link .* leads outside"):
+        safe_extract(str(archive), str(target))
+    assert os.listdir(outside) == []

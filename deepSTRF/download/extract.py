@@ -150,6 +150,9 @@ def _check_layout(archive: str, members, target: str, protect) -> None:
             if os.path.lexists(p) and not os.path.isdir(p):
                 raise ArchiveError(f"{archive}: member {name!r} needs {p} to be a folder, but it is a file; move it "
                                    "away and extract again")
+            if os.path.islink(p) and not (os.path.realpath(p) + os.sep).startswith(real_target + os.sep):
+                raise UnsafeArchiveError(f"{archive}: member {name!r} would be written through the link {p}, which "
+                                         f"leads outside {target}; refusing to extract")
 
 
 def _check_space(archive: str, members, target: str) -> int:

@@ -151,7 +151,10 @@ def _download(req: Request, label: str, partial: str, size: int | None, progress
                                   resp.status_code, final_url)
         length = resp.headers.get("Content-Length")
         length = int(length) if length and length.isdigit() else None
-        if resp.status_code == 206 and have:
+        if resp.status_code == 206 and not have:
+            raise DownloadError(f"{label}: {final_url} answered 206 (part of the file) to a request for the whole "
+                                "file; nothing was stored")
+        if resp.status_code == 206:
             total = _check_content_range(resp.headers.get("Content-Range"), have, size or info.get("total"), label)
         else:
             if have:
