@@ -172,7 +172,7 @@ def main() -> int:
     import shutil
     import tempfile
 
-    from deepSTRF.datasets._cache import read_processed, write_processed
+    from deepSTRF.cache import read_processed, write_processed
 
     folder = tempfile.mkdtemp(prefix="deepstrf-paradigm-cache-")
     try:

@@ -37,6 +37,11 @@ def default_cache_dir(name: str) -> str:
     return str((base / name).resolve())
 
 
+def dataset_root(path, folder: str) -> str:
+    """``path`` (absolute, ``~`` expanded) or, when it is None, ``default_cache_dir(folder)``."""
+    return os.path.abspath(os.path.expanduser(str(path))) if path is not None else default_cache_dir(folder)
+
+
 class UnsafeNameError(ValueError):
     """A name read from data (a stimulus, cell, session or member name) cannot safely become a file name."""
 

@@ -16,7 +16,7 @@ SNR_THRESHOLD = 0.1
 
 def summary(ds, quality: bool = True) -> str:
     """A few lines describing a dataset: counts, time bins, repeats, sentinels, SNR."""
-    store = ds._store()
+    store = ds.packed_responses
     T = store.stim_T
     reps = Counter()
     for subset, r in zip((ds.stim_meta[s].get("subset", ds.stim_meta[s].get("split", "all"))
@@ -136,7 +136,7 @@ def fit_command(args) -> int:
 
 def cache_command(args) -> int:
     """``deepstrf cache list`` / ``deepstrf cache clear [NAME]`` / ``deepstrf cache verify [NAME]``."""
-    from .datasets._cache import cache_roots, clear_caches, list_caches, verify_caches
+    from .cache import cache_roots, clear_caches, list_caches, verify_caches
 
     roots = cache_roots(args.path)
     if args.action == "clear":

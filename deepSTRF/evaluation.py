@@ -9,7 +9,7 @@ from ._checks import check_option
 from .metrics import corrcoef, normalized_corrcoef
 from .models import CNNPopulation, LNModel, fit, fit_ridge, split_stims
 from .models.training import StimSubset
-from .utils.collate import neural_collate
+from .paradigm.collate import neural_collate
 
 MODELS = ("ridge", "ln", "cnn")
 

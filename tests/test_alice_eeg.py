@@ -5,7 +5,6 @@ import os
 import numpy as np
 import pytest
 import torch
-
 from crcns_fixtures import write_wav
 
 mne = pytest.importorskip("mne")  # the optional 'eeg' extra; CI installs it

@@ -7,10 +7,10 @@ import textwrap
 
 import numpy as np
 import pytest
+from disks import readonly_folder, small_disk
 
 from deepSTRF.cli import main
 from deepSTRF.datasets.audio import SimulatedDataset
-from disks import readonly_folder, small_disk
 
 ARGS = dict(seed=3, n_neurons=6, n_est=6, n_val=2, n_site_b=2)
 
@@ -85,7 +85,7 @@ def test_the_folder_of_a_build_killed_with_sigkill_is_removed_on_the_next_load(t
     code = textwrap.dedent(f"""
         import os, sys, time
         os.environ["DEEPSTRF_CACHE_DIR"] = {root!r}
-        import deepSTRF.datasets._cache as cache
+        import deepSTRF.cache.load as cache
         def hang(*a, **k):
             print("built, writing", flush=True)
             time.sleep(600)

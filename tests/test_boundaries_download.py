@@ -14,18 +14,35 @@ import zipfile
 
 import numpy as np
 import pytest
-
-import deepSTRF.download.fetch as fetch_mod
 from archive_fixtures import make_tgz, make_zip, md5
 from crcns_fixtures import write_pair, write_wav
-from deepSTRF._paths import UnsafeNameError
-from deepSTRF.cli import main
-from deepSTRF.datasets.audio import (CRCNSAA1Dataset, download_aa1, download_alice_eeg, download_downer2025,
-                                     download_espejo, download_espejo_nat_waveforms, download_nat4, download_ns1)
-from deepSTRF.download import (ArchiveError, DownloadError, InsecureRedirectError, NotEnoughSpaceError,
-                               StateFileError, UnexpectedContentError, UnsafeArchiveError, status, verify_dataset)
 from disks import readonly_folder, small_disk
 from httpserver import FixtureServer, Route
+
+import deepSTRF.download.fetch as fetch_mod
+from deepSTRF._paths import UnsafeNameError
+from deepSTRF.cli import main
+from deepSTRF.datasets.audio import (
+    CRCNSAA1Dataset,
+    download_aa1,
+    download_alice_eeg,
+    download_downer2025,
+    download_espejo,
+    download_espejo_nat_waveforms,
+    download_nat4,
+    download_ns1,
+)
+from deepSTRF.download import (
+    ArchiveError,
+    DownloadError,
+    InsecureRedirectError,
+    NotEnoughSpaceError,
+    StateFileError,
+    UnexpectedContentError,
+    UnsafeArchiveError,
+    status,
+    verify_dataset,
+)
 
 PASSWORD = "hunter2-s3cret"
 MAT = b"MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: Tue Dec  1 12:00:00 2026" + b" " * 40
@@ -100,7 +117,7 @@ def test_credentials_never_reach_the_disk_the_listing_or_a_second_cache(hosts, t
     # the same data loaded with the environment's credentials maps the same cache: nothing is rebuilt
     monkeypatch.setenv("CRCNS_USERNAME", "alice")
     monkeypatch.setenv("CRCNS_PASSWORD", PASSWORD)
-    monkeypatch.setattr("deepSTRF.datasets.builder.DatasetBuilder.build",
+    monkeypatch.setattr("deepSTRF.paradigm.builder.DatasetBuilder.build",
                         lambda *a, **k: pytest.fail("a second cache was built"))
     again = CRCNSAA1Dataset(str(data), download=True, smooth=False)
     assert [m["cell_id"] for m in again.nrn_meta] == ["gg0304_4_B", "yy1617_3"]

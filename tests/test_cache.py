@@ -13,7 +13,7 @@ from test_espejo import espejo  # noqa: F401
 from test_nat4 import nat4  # noqa: F401
 from test_wingert import wingert  # noqa: F401
 
-from deepSTRF.datasets._cache import CacheError, is_complete, read_processed, write_processed
+from deepSTRF.cache import CacheError, is_complete, read_processed, write_processed
 from deepSTRF.datasets.audio import SimulatedDataset
 from deepSTRF.datasets.audio._ac1 import RepeatGating
 
@@ -292,7 +292,7 @@ def test_a_subclass_with_its_own_init_is_loaded_without_the_cache(ns1_root):
 
 
 def test_cache_key_follows_content_arguments_and_sources(tmp_path):
-    from deepSTRF.datasets._cache import cache_key, source_fingerprint
+    from deepSTRF.cache import cache_key, source_fingerprint
     from deepSTRF.datasets.audio import NS1Dataset
 
     (tmp_path / "a").mkdir()
@@ -325,7 +325,7 @@ def _small(seed=2):
 
 
 def test_load_or_build_builds_once_then_maps_and_rebuilds_on_changes(tmp_path, monkeypatch):
-    from deepSTRF.datasets._cache import load_or_build
+    from deepSTRF.cache import load_or_build
 
     monkeypatch.delenv("DEEPSTRF_CACHE_DIR", raising=False)
     data = tmp_path / "data"
@@ -374,7 +374,7 @@ def test_concurrent_first_loads_build_once(tmp_path):
     code = (
         "import sys, time\n"
         f"sys.path.insert(0, {os.path.dirname(__file__)!r})\n"
-        "from deepSTRF.datasets._cache import load_or_build\n"
+        "from deepSTRF.cache import load_or_build\n"
         "from deepSTRF.datasets.audio import SimulatedDataset\n"
         "from test_cache import _small\n"
         "def build():\n"
@@ -409,8 +409,8 @@ def test_a_mapped_dataset_pickles_by_reference_until_it_is_transformed(tmp_path)
 
 
 def test_cli_cache_list_and_clear(tmp_path, monkeypatch, capsys):
+    from deepSTRF.cache import load_or_build
     from deepSTRF.cli import main
-    from deepSTRF.datasets._cache import load_or_build
 
     monkeypatch.setenv("DEEPSTRF_DATA_DIR", str(tmp_path / "home"))
     monkeypatch.delenv("DEEPSTRF_CACHE_DIR", raising=False)
@@ -442,7 +442,7 @@ def test_cli_cache_list_and_clear(tmp_path, monkeypatch, capsys):
 
 
 def test_a_read_only_data_folder_keeps_its_cache_in_the_user_cache(ns1_root, tmp_path, monkeypatch):
-    import deepSTRF.datasets._cache as cache_mod
+    import deepSTRF.cache.load as cache_mod
     from deepSTRF.datasets.audio import NS1Dataset
 
     monkeypatch.delenv("DEEPSTRF_CACHE_DIR")
@@ -458,7 +458,7 @@ def test_a_read_only_data_folder_keeps_its_cache_in_the_user_cache(ns1_root, tmp
 
 
 def test_a_cold_load_builds_straight_into_its_cache_files(ns1_root, monkeypatch):
-    import deepSTRF.datasets._cache_files as cache_mod
+    import deepSTRF.cache.files as cache_mod
     from deepSTRF.datasets import DatasetBuilder
     from deepSTRF.datasets.audio import NS1Dataset
 
@@ -482,7 +482,7 @@ def test_a_cold_load_builds_straight_into_its_cache_files(ns1_root, monkeypatch)
 
 
 def test_write_processed_adopts_only_files_one_chunk_starts(tmp_path):
-    from deepSTRF.datasets._cache import BuildFolder, building_into
+    from deepSTRF.cache.build import BuildFolder, building_into
 
     into = BuildFolder(str(tmp_path / ".build"))
     os.makedirs(into.path)
@@ -508,8 +508,8 @@ def test_every_cached_loader_documents_its_cache_parameter():
 
 
 def test_an_argument_that_cannot_key_a_cache_loads_without_it():
+    from deepSTRF.cache import cached_loader
     from deepSTRF.datasets import DatasetBuilder
-    from deepSTRF.datasets._loading import cached_loader
     from deepSTRF.datasets.audio import AudioNeuralDataset
 
     @cached_loader()

@@ -2,7 +2,6 @@ import json
 import subprocess
 import sys
 
-
 from deepSTRF.cli import main
 
 

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 import torch
+from conftest import REPEATS, T_OF, expected_block, stim_array
 from torch.utils.data import DataLoader
 
-from conftest import REPEATS, T_OF, expected_block, stim_array
 from deepSTRF.utils import neural_collate, neural_collate_averaged
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPEATS, ListDataset, build_tiny, expected_block, stim_array
+
 from deepSTRF.datasets import DatasetBuilder
 from deepSTRF.utils import concat_neural_datasets
 

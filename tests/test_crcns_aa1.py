@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 import torch
-
 from crcns_fixtures import write_pair, write_wav
+
 from deepSTRF.datasets.audio import CRCNSAA1Dataset
 from deepSTRF.datasets.audio.crcns_aa1 import get_animals_ids
 from deepSTRF.io.crcns import CRCNSFormatError

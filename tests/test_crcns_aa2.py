@@ -3,11 +3,16 @@
 import os
 
 import pytest
-
 from crcns_fixtures import write_pair, write_wav
+
 from deepSTRF.datasets.audio import CRCNSAA2Dataset
-from deepSTRF.datasets.audio.crcns_aa2 import (get_animals_ids, get_area_cells, get_stim_ids_from_folders,
-                                               get_stims_ids_from_csv, load_stim_data_csv)
+from deepSTRF.datasets.audio.crcns_aa2 import (
+    get_animals_ids,
+    get_area_cells,
+    get_stim_ids_from_folders,
+    get_stims_ids_from_csv,
+    load_stim_data_csv,
+)
 
 S1, S2, R1, F1, U1 = (f"{c * 32}.wav" for c in "ABCDE")
 

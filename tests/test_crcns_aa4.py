@@ -5,8 +5,8 @@ import h5py
 import numpy as np
 import pytest
 import torch
-
 from crcns_fixtures import write_wav
+
 from deepSTRF.datasets.audio import AA4_ANIMAL_IDS, CRCNSAA4Dataset
 from deepSTRF.io.crcns import CRCNSFormatError
 

@@ -9,7 +9,7 @@ import pytest
 import scipy.io
 from scipy.ndimage import gaussian_filter1d, median_filter
 
-from deepSTRF.datasets.audio import CRCNSAC1Dataset, RepeatGating, WEHR_VALID_NEURONS
+from deepSTRF.datasets.audio import WEHR_VALID_NEURONS, CRCNSAC1Dataset, RepeatGating
 from deepSTRF.io.crcns_ac1 import AC1FormatError
 
 RNG = np.random.default_rng(0)

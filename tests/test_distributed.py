@@ -27,7 +27,7 @@ def _rank(rank: int, world: int, port: int, data: str, log: str, out: str) -> No
     import numpy as np
     from torch.utils.data import DataLoader, DistributedSampler
 
-    from deepSTRF.datasets._cache import load_or_build
+    from deepSTRF.cache import load_or_build
     from deepSTRF.datasets.audio import SimulatedDataset
     from deepSTRF.utils import neural_collate
 

@@ -11,16 +11,32 @@ import tarfile
 import zipfile
 
 import pytest
-
-import deepSTRF.download.fetch as fetch_mod
-from deepSTRF.datasets.audio import (download_aa1, download_aa4, download_ac1, download_espejo_nat_waveforms,
-                                     download_le2025, download_nat4, download_ns1)
-from deepSTRF.download import (ArchiveError, DownloadError, LoginError, RegistryError, UnsafeArchiveError,
-                               load_registry, safe_extract, status, verify_dataset)
-from deepSTRF.download.registry import parse_registry
-from deepSTRF.download.sources import SourceError, check_url, resolve
 from archive_fixtures import make_tar, make_zip, md5
 from httpserver import FixtureServer, Route
+
+import deepSTRF.download.fetch as fetch_mod
+from deepSTRF.datasets.audio import (
+    download_aa1,
+    download_aa4,
+    download_ac1,
+    download_espejo_nat_waveforms,
+    download_le2025,
+    download_nat4,
+    download_ns1,
+)
+from deepSTRF.download import (
+    ArchiveError,
+    DownloadError,
+    LoginError,
+    RegistryError,
+    UnsafeArchiveError,
+    load_registry,
+    safe_extract,
+    status,
+    verify_dataset,
+)
+from deepSTRF.download.registry import parse_registry
+from deepSTRF.download.sources import SourceError, check_url, resolve
 
 SCHEMES = ("zenodo", "figshare", "osf", "github", "crcns", "drum", "baphy")
 

@@ -5,9 +5,21 @@ import numpy as np
 import pytest
 import torch
 
-from deepSTRF.dsp import (bin_spikes, erb_gaussian_spectrogram, erb_space, gammatone_gram, goertzel_spectrogram,
-                          grid_lock, kaldi_fbank, mel_filterbank, mel_spectrogram, pool_mean, rebin_sum, resample,
-                          stft_power)
+from deepSTRF.dsp import (
+    bin_spikes,
+    erb_gaussian_spectrogram,
+    erb_space,
+    gammatone_gram,
+    goertzel_spectrogram,
+    grid_lock,
+    kaldi_fbank,
+    mel_filterbank,
+    mel_spectrogram,
+    pool_mean,
+    rebin_sum,
+    resample,
+    stft_power,
+)
 from deepSTRF.dsp.spectrogram import erb_number, erb_number_to_hz, log_frequency_centres
 from deepSTRF.models import CausalGammatone, CausalMelSpectrogram, Gammatonegram, make_wav2spec
 

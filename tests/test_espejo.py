@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import scipy.io.wavfile
 import torch
+from nems_fixtures import write_recording
 
 from deepSTRF.datasets.audio import EspejoDataset
 from deepSTRF.io import RecordingError
-from nems_fixtures import write_recording
 
 T = 150
 
@@ -158,8 +158,9 @@ def test_download_true_fetches_and_unpacks_through_the_registry(espejo, tmp_path
     import io
     import tarfile
 
-    import deepSTRF.download.fetch as fetch_mod
     from httpserver import FixtureServer, Route
+
+    import deepSTRF.download.fetch as fetch_mod
 
     src = espejo[0]
     buf = io.BytesIO()

@@ -5,9 +5,9 @@ import tarfile
 
 import numpy as np
 import pytest
+from nems_fixtures import write_recording
 
 from deepSTRF.io import RecordingError, epoch_bounds, rasterize, read_recording
-from nems_fixtures import write_recording
 
 
 def test_reads_signals_by_suffix_from_archive_and_folder(tmp_path):

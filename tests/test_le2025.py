@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import scipy.io.wavfile
 import torch
-
 from crcns_fixtures import write_wav
+
 from deepSTRF.datasets.audio.le_2025 import VARIANTS, Le2025Dataset, parse_stimulus
 from deepSTRF.io.pprox import PproxError
 from deepSTRF.utils import neural_collate

@@ -5,8 +5,18 @@ import pytest
 import scipy.signal
 import torch
 
-from deepSTRF.metrics import (coherence, compute_CCmax, corrcoef, fve, mse_loss, noise_power,
-                              normalized_corrcoef, poisson_loss, signal_power, snr)
+from deepSTRF.metrics import (
+    coherence,
+    compute_CCmax,
+    corrcoef,
+    fve,
+    mse_loss,
+    noise_power,
+    normalized_corrcoef,
+    poisson_loss,
+    signal_power,
+    snr,
+)
 
 
 def np_psth(r):

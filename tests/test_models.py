@@ -110,10 +110,11 @@ def test_fit_restores_the_best_checkpoint():
     hist = fit(model, ds, train, val, loss="mse", lr=0.05, max_epochs=60, patience=5, progress=False)
     assert hist["best_val_loss"] == min(hist["val_loss"])
     assert len(hist["val_loss"]) <= 60 and hist["best_epoch"] == int(np.argmin(hist["val_loss"]))
-    from deepSTRF.models.training import StimSubset, evaluate_loss
-    from deepSTRF.metrics import mse_loss
-    from deepSTRF.utils import neural_collate
     from torch.utils.data import DataLoader
+
+    from deepSTRF.metrics import mse_loss
+    from deepSTRF.models.training import StimSubset, evaluate_loss
+    from deepSTRF.utils import neural_collate
 
     loader = DataLoader(StimSubset(ds, val), batch_size=8, collate_fn=neural_collate)
     assert evaluate_loss(model, loader, mse_loss) == pytest.approx(hist["best_val_loss"], rel=1e-6)

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import scipy.io.wavfile
 import torch
+from nems_fixtures import write_recording
 
 from deepSTRF.datasets.audio import NAT4Dataset
 from deepSTRF.io import RecordingError
-from nems_fixtures import write_recording
 
 CELLS = ["ARM029a-01-1", "ARM029a-02-1", "TNC015a-03-2", "oddcell"]
 VAL = ["STIM_00cat1_geese.wav", "STIM_00cat2_rain.wav"]

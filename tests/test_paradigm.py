@@ -3,8 +3,8 @@ import pickle
 import numpy as np
 import pytest
 import torch
-
 from conftest import NRN_META, REPEATS, STIM_META, T_OF, ListDataset, expected_block, stim_array
+
 from deepSTRF.datasets import DatasetBuilder, NeuralDataset
 from deepSTRF.datasets.audio import AudioNeuralDataset
 from deepSTRF.datasets.neural_dataset import NeuralDataset as NeuralDatasetOldPath

@@ -13,11 +13,32 @@ import numpy as np
 import pytest
 import scipy.io
 import scipy.io.wavfile
-
-from deepSTRF.io import (AC1FormatError, AudioFileError, CRCNSFormatError, DownerFormatError, FifFormatError,
-                         FormatError, MatFormatError, NS1FormatError, PproxError, RecordingError, TableFormatError)
-from deepSTRF.io import crcns, crcns_ac1, downer, fif, lbhb, matv5, nems, ns1, pprox, tables, wav
 from nems_fixtures import write_recording
+
+from deepSTRF.io import (
+    AC1FormatError,
+    AudioFileError,
+    CRCNSFormatError,
+    DownerFormatError,
+    FifFormatError,
+    FormatError,
+    MatFormatError,
+    NS1FormatError,
+    PproxError,
+    RecordingError,
+    TableFormatError,
+    crcns,
+    crcns_ac1,
+    downer,
+    fif,
+    lbhb,
+    matv5,
+    nems,
+    ns1,
+    pprox,
+    tables,
+    wav,
+)
 
 
 def cut(path, fraction=0.5):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPEATS, expected_block
+
 from deepSTRF.datasets import DatasetBuilder
 from deepSTRF.dsp import hann_kernel
 from deepSTRF.utils import hanning_smooth

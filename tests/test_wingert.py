@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import scipy.io.wavfile
 import torch
+from nems_fixtures import write_recording
 
 import deepSTRF.datasets.audio.wingert2026 as wmod
 from deepSTRF.datasets.audio import Wingert2026Dataset
-from nems_fixtures import write_recording
 
 CELL_LIST = """cellid,siteid,area,layer,depth,narrow,celltype,sw,goodpred,r_test
 CLT027c-009-1,CLT027c,A1,13,450.5,True,RS,0.3,True,0.5

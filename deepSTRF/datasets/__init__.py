@@ -1,6 +1,6 @@
-"""Datasets: the base classes, the builder, and one module per dataset."""
+"""Datasets: one module per dataset (``deepSTRF.datasets.audio``), over the data paradigm of
+:mod:`deepSTRF.paradigm`, whose base classes are re-exported here."""
 
-from .builder import DatasetBuilder
-from .neural_dataset import NeuralDataset
+from ..paradigm import DatasetBuilder, NeuralDataset
 
 __all__ = ["NeuralDataset", "DatasetBuilder"]

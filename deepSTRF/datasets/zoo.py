@@ -6,7 +6,6 @@ import importlib
 
 from .neural_dataset import NeuralDataset
 
-
 #: name -> "module:class" of every dataset the command knows (imported on use)
 DATASETS: dict[str, str] = {
     "simulated": "simulated:SimulatedDataset",

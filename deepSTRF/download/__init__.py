@@ -4,8 +4,15 @@ extraction, one lock per dataset folder. The rules are in
 :mod:`deepSTRF.download.datasets`."""
 
 from .datasets import dataset_folder, download_dataset, status, verify_dataset
-from .errors import (DownloadError, HTTPStatusError, InsecureRedirectError, LoginError, NotEnoughSpaceError,
-                     StateFileError, UnexpectedContentError)
+from .errors import (
+                     DownloadError,
+                     HTTPStatusError,
+                     InsecureRedirectError,
+                     LoginError,
+                     NotEnoughSpaceError,
+                     StateFileError,
+                     UnexpectedContentError,
+)
 from .extract import ArchiveError, UnsafeArchiveError, extract_archive, safe_extract
 from .fetch import fetch_file
 from .registry import RegistryError, dataset_info, load_registry

@@ -31,8 +31,17 @@ from .extract import ArchiveError, extract_archive
 from .fetch import credentials, fetch, file_hashes
 from .registry import DatasetInfo, FileEntry, dataset_info
 from .sources import resolve
-from .state import (STATE, read_state, record, recorded_ok, state_path, target_folder, tree_complete, write_marker,
-                    write_state)
+from .state import (
+    STATE,
+    read_state,
+    record,
+    recorded_ok,
+    state_path,
+    target_folder,
+    tree_complete,
+    write_marker,
+    write_state,
+)
 
 log = logging.getLogger("deepSTRF.download")
 #: sources whose host publishes each file's size and checksum (read with the file's record)

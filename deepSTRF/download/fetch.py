@@ -298,8 +298,9 @@ def _is_network(err: Exception) -> bool:
 
 def network_problem(err: Exception, url: str | None = None) -> str:
     """A one-line account of a failed connection: which host, and why (never the request's body)."""
-    import requests
     from urllib.parse import urlsplit
+
+    import requests
 
     url = getattr(getattr(err, "request", None), "url", None) or url or ""
     host = urlsplit(url).netloc or "the server"

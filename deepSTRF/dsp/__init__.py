@@ -5,8 +5,16 @@ from .detrend import medgauss_baseline, medgauss_detrend, running_median, upward
 from .gammatone import erb_filter_coefficients, erb_space, gammatone_filterbank, gammatone_gram
 from .resample import grid_lock, resample
 from .smoothing import hann_kernel, smooth_rows
-from .spectrogram import (compress, erb_gaussian_spectrogram, goertzel_spectrogram, kaldi_fbank, mel_filterbank,
-                          mel_spectrogram, samples_per_bin, stft_power)
+from .spectrogram import (
+                          compress,
+                          erb_gaussian_spectrogram,
+                          goertzel_spectrogram,
+                          kaldi_fbank,
+                          mel_filterbank,
+                          mel_spectrogram,
+                          samples_per_bin,
+                          stft_power,
+)
 
 __all__ = [
     "hann_kernel", "smooth_rows", "bin_spikes", "bin_windows", "rebin_sum", "pool_mean", "resample", "grid_lock",

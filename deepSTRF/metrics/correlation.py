@@ -14,7 +14,7 @@ import torch
 
 from .._checks import check_option, check_positive
 from ._common import as_4d, bin_mask, check_pair, neuron_blocks, paired_moments, psth, reduce, work_dtype
-from .reliability import _sums, ccmax, totals
+from .reliability import ccmax, repeat_sums, totals
 
 CCMAX_METHODS = ("schoppe", "hsu")
 
@@ -155,7 +155,7 @@ def compute_CCmax(responses, method: str = "schoppe", mask=None, n_splits: int =
     responses = as_4d(responses, "responses")
     m = bin_mask(mask, (responses.shape[0], responses.shape[1], 1, responses.shape[3]), responses.device)
     if method == "schoppe":
-        out = [ccmax(totals(_sums(responses[:, sl], None if m is None else m[:, sl])))
+        out = [ccmax(totals(repeat_sums(responses[:, sl], None if m is None else m[:, sl])))
                for sl in neuron_blocks(responses)]
     else:
         check_positive("n_splits", n_splits, integer=True)
@@ -198,7 +198,7 @@ def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, red
     out = []
     for sl, (p, t, mb) in zip(neuron_blocks(responses), _blocks(pred, responses, m)):
         if method == "schoppe":
-            s = _sums(t, mb, extra_valid=~torch.isnan(p))
+            s = repeat_sums(t, mb, extra_valid=~torch.isnan(p))
             ybar = torch.where(s["ok"], s["mean"], torch.full_like(s["mean"], float("nan")))
             cmax = ccmax(totals(s))
             cc = _pearson(paired_moments(p, ybar)) / cmax

@@ -27,7 +27,7 @@ import torch
 from ._common import as_4d, bin_mask, neuron_blocks, reduce, repeat_stats
 
 
-def _sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | None = None) -> dict:
+def repeat_sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | None = None) -> dict:
     """Additive per-(stim, neuron) sums over bins with >= 2 valid repeats, float64 ``(B, N)``.
 
     ``T`` bins, ``S1``/``S2`` sum of the trial mean and of its square, ``Vr``
@@ -62,7 +62,7 @@ TOTAL_KEYS = ("T", "S1", "S2", "Vr", "V", "W")
 
 
 def totals(s: dict) -> dict:
-    """Per-neuron totals ``(N,)`` of the additive sums of :func:`_sums`."""
+    """Per-neuron totals ``(N,)`` of the additive sums of :func:`repeat_sums`."""
     return {k: s[k].sum(dim=0) for k in TOTAL_KEYS}
 
 
@@ -79,7 +79,7 @@ def _powers(responses, mask) -> dict:
     """Signal and noise power ``(N,)``, computed block by block of neurons."""
     x = as_4d(responses, "responses")
     m = bin_mask(mask, (x.shape[0], x.shape[1], 1, x.shape[3]), x.device)
-    parts = [powers(totals(_sums(x[:, sl], None if m is None else m[:, sl]))) for sl in neuron_blocks(x)]
+    parts = [powers(totals(repeat_sums(x[:, sl], None if m is None else m[:, sl]))) for sl in neuron_blocks(x)]
     return {k: torch.cat([p[k] for p in parts]) for k in ("signal", "noise")}
 
 

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.nn import functional as Fn
 
-from ..datasets._storage import ResponseRow
+from ..paradigm.views import ResponseRow
 from .strf import LinearSTRF
 
 
@@ -47,7 +47,7 @@ class LNModel(nn.Module):
         with torch.no_grad():
             for s in stim_indices:
                 z = linear(dataset.stims[s][None].float())[0, :, 0]  # (N, T)
-                y = ResponseRow.for_neurons(dataset._store(), int(s), neurons).trial_mean()
+                y = ResponseRow.for_neurons(dataset.packed_responses, int(s), neurons).trial_mean()
                 zs.append(z)
                 ys.append(y)
             z = torch.cat(zs, dim=1).double()

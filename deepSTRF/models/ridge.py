@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .._checks import check_positive
-from ..datasets._storage import ResponseRow
+from ..paradigm.views import ResponseRow
 from .strf import LinearSTRF
 
 
@@ -108,7 +108,7 @@ def fit_ridge(dataset, stim_indices, n_lags: int = 15, alphas=None, n_folds: int
     neurons = np.asarray(dataset.selected_neurons)
     N, F = len(neurons), dataset.F
     D = F * n_lags
-    store = dataset._store()
+    store = dataset.packed_responses
     fold_of = np.empty(len(stims), dtype=int)
     fold_of[np.random.default_rng(seed).permutation(len(stims))] = np.arange(len(stims)) % n_folds
 

@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .._checks import check_option, check_positive
 from ..metrics import mse_loss, poisson_loss
-from ..utils.collate import neural_collate
+from ..paradigm.collate import neural_collate
 
 LOSSES = {"poisson": poisson_loss, "mse": mse_loss}
 

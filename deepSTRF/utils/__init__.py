@@ -1,9 +1,8 @@
-"""Batching, concatenation and small helpers shared by every dataset."""
+"""Batching, concatenation and small helpers shared by every dataset (re-exported from
+:mod:`deepSTRF.paradigm`)."""
 
-from .collate import neural_collate, neural_collate_averaged
-from .concat import concat_neural_datasets
-from .smoothing import hanning_smooth
 from .._paths import default_cache_dir
+from ..paradigm import concat_neural_datasets, hanning_smooth, neural_collate, neural_collate_averaged
 
 __all__ = [
     "neural_collate",

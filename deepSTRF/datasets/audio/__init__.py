@@ -1,12 +1,12 @@
 """Auditory datasets, and the functions that fetch each release."""
 
+from ...paradigm import AudioNeuralDataset
+from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating
 from .alice_eeg import AliceEEGDataset, download_alice_eeg
-from .audio_dataset import AudioNeuralDataset
 from .crcns_aa1 import CRCNSAA1Dataset, download_aa1
 from .crcns_aa2 import CRCNSAA2Dataset, download_aa2
 from .crcns_aa4 import AA4_ANIMAL_IDS, CRCNSAA4Dataset, download_aa4
 from .crcns_ac1 import CRCNSAC1Dataset, download_ac1
-from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating
 from .downer2025 import Downer2025Dataset, download_downer2025
 from .espejo import EspejoDataset, download_espejo, download_espejo_nat_waveforms
 from .le_2025 import VARIANTS, Le2025Dataset, download_le2025

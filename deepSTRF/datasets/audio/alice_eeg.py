@@ -12,17 +12,17 @@ import warnings
 import numpy as np
 
 from ..._checks import check_option, check_positive, exact_hop
+from ...cache import cached_loader
 from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
 from ...dsp.resample import resample
 from ...dsp.spectrogram import erb_gaussian_spectrogram
 from ...io.fif import FifFormatError, mne_module, read_eeg
 from ...io.wav import read_wav
-from .._loading import cached_loader, check_waveform_args, dataset_root, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import check_waveform_args, dataset_root, require
 from ._crcns import working_rate
 from ._waveforms import lock_to_grid
-from .audio_dataset import AudioNeuralDataset
 
 LAYOUTS = ("neurons", "repeats")
 BACKENDS = ("gaussian", "heeris")
@@ -75,6 +75,10 @@ class AliceEEGDataset(AudioNeuralDataset):
     download : bool, default False
     return_waveform : bool, default False
     audio_fs : int, default 44100
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -10,7 +10,6 @@ import warnings
 import numpy as np
 
 from ..._paths import inside_relative
-
 from ...io.crcns_ac1 import NATURAL_TYPES, parse_sequence, read_stimulus_file, read_trial_file
 from ._ac1 import sin2_ramp
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 
+from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.crcns import index_class_folder, read_spike_file
-from .._loading import cached_loader, dataset_root, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import dataset_root, require
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, cell_parts, check_choices, check_common, stimulus
-from .audio_dataset import AudioNeuralDataset
 
 AREAS = ("Field_L", "MLd")
 CLASSES = ("conspecific", "flatrip")
@@ -60,6 +60,10 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
         Fetch from CRCNS (free account) if missing.
     username, password : str, optional
         CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

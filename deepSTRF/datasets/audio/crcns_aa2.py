@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 
+from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.crcns import index_class_folder, read_headerless_csv, read_spike_file
-from .._loading import cached_loader, dataset_root, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import dataset_root, require
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, cell_parts, check_choices, check_common, stimulus
-from .audio_dataset import AudioNeuralDataset
 
 FIELD_L = ("L", "L1", "L2a", "L2b", "L3")
 AREAS = ("Field_L", "L", "L1", "L2a", "L2b", "L3", "mld", "OV", "CM", "None")
@@ -55,6 +55,10 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
     animals, dt_ms, smooth, n_mels, compression, window_ms, return_waveform,
     audio_fs, download, username, password
         As :class:`~deepSTRF.datasets.audio.CRCNSAA1Dataset`.
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.crcns import read_aa4_unit
-from .._loading import cached_loader, dataset_root, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import dataset_root, require
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, check_choices, check_common, stimulus
-from .audio_dataset import AudioNeuralDataset
 
 AA4_ANIMAL_IDS = ("BlaBro09xxF", "GreBlu9508M", "LblBlu2028M", "WhiBlu5396M", "WhiWhi4522M", "YelBlu6903F")
 TYPES = ("song", "call", "mlnoise")
@@ -67,6 +67,10 @@ class CRCNSAA4Dataset(AudioNeuralDataset):
         As :class:`~deepSTRF.datasets.audio.CRCNSAA1Dataset`.
     audio_fs : int, default 24000
         Waveform-mode rate (the wavs are resampled from 24 414 Hz).
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -13,15 +13,15 @@ import zipfile
 import numpy as np
 
 from ..._checks import check_positive, exact_hop
+from ...cache import cached_loader
 from ...download import download_dataset, safe_extract
 from ...dsp.spectrogram import goertzel_spectrogram
-from .._loading import cached_loader, check_waveform_args, dataset_root
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import check_waveform_args, dataset_root
 from . import asari, wehr
 from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating, clean  # noqa: F401
 from ._crcns import check_choices
 from ._waveforms import lock_to_grid
-from .audio_dataset import AudioNeuralDataset
 
 SUBTREES = (("crcns-ac1.zip", "crcns-ac1", "crcns-ac1/wehr/Summary.mat"),
             ("crcns-ac1-asari-results-1.zip", "crcns-ac1-asari-results-1", "crcns-ac1-asari-results-1/asari-results-1"),
@@ -74,6 +74,10 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
     download : bool, default False
     username, password : str, optional
         CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

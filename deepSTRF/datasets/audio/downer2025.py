@@ -16,17 +16,17 @@ import numpy as np
 from ..._checks import check_option, check_positive, exact_hop
 from ..._jsonfile import read_json, write_json
 from ..._paths import default_cache_dir
+from ...cache import cached_loader
 from ...download import download_dataset
 from ...dsp.binning import bin_windows, rebin_sum
 from ...dsp.resample import resample
 from ...dsp.spectrogram import kaldi_fbank
 from ...io.downer import read_channel_file, read_mvoc_slots, read_session_sheet, read_timit_table
-from .._loading import cached_loader, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import require
 from ._crcns import check_choices
 from ._downer import FINE_AREA, channel_files, decide, tuning
 from ._waveforms import lock_to_grid
-from .audio_dataset import AudioNeuralDataset
 
 CODE = {"timit": "timitStimcode", "mvocs": "mVocStimcode"}
 AREAS = ("core", "primary", "non-primary", "A1", "R", "ML", "AL", "CL", "CPB", "RPB")
@@ -93,6 +93,10 @@ class Downer2025Dataset(AudioNeuralDataset):
     return_waveform : bool, default False
     download : bool, default False
         Fetch the 29-GB archive (free space is checked first).
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -17,14 +17,14 @@ import numpy as np
 
 from ..._checks import check_option, check_positive, exact_hop
 from ..._paths import inside, safe_name
+from ...cache import cached_loader
 from ...download import HTTPStatusError, dataset_folder, dataset_info, download_dataset, fetch_file
 from ...download.datasets import lock
 from ...dsp.binning import bin_windows
 from ...io.nems import RecordingError, epoch_bounds, read_recording
-from .._loading import cached_loader, check_fixed, dataset_root, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import check_fixed, dataset_root, require
 from ._waveforms import locked_waveform
-from .audio_dataset import AudioNeuralDataset
 
 STIMULI = ("nat", "vmn")
 SUBSETS = ("all", "estimation", "test")
@@ -75,6 +75,10 @@ class EspejoDataset(AudioNeuralDataset):
         baphy mirror when ``download=True``), inset after 0.5 s of silence.
     audio_fs : int, default 44100
     download : bool, default False
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -15,16 +15,16 @@ import numpy as np
 
 from ..._checks import check_option, check_positive, exact_hop
 from ..._paths import default_cache_dir
+from ...cache import cached_loader
 from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
 from ...io.pprox import read_pprox
 from ...io.tables import read_table
 from ...io.wav import read_wav, wav_info
-from .._loading import cached_loader, check_waveform_args, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import check_waveform_args, require
 from ._crcns import bin_trials
 from ._waveforms import lock_to_grid
-from .audio_dataset import AudioNeuralDataset
 
 VARIANTS = ("C", "G", "N", "GB", "CB", "GM", "CM")
 EXPERIMENTS = {"nat8a": (("nat8a-alpha-responses", 1), ("nat8a-beta-responses", 2)),
@@ -112,6 +112,10 @@ class Le2025Dataset(AudioNeuralDataset):
     download : bool, default False
     return_waveform : bool, default False
     audio_fs : int, default 48000
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -15,13 +15,13 @@ import re
 import numpy as np
 
 from ..._checks import check_option, exact_hop
+from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.lbhb import read_auditory_flags
 from ...io.nems import RecordingError, epoch_bounds, rasterize, read_recording
-from .._loading import cached_loader, check_fixed, check_waveform_args, dataset_root, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import check_fixed, check_waveform_args, dataset_root, require
 from ._waveforms import find_wav, locked_waveform, wav_index
-from .audio_dataset import AudioNeuralDataset
 
 AREAS = ("A1", "PEG")
 SUBSETS = ("all", "est", "val")
@@ -71,6 +71,10 @@ class NAT4Dataset(AudioNeuralDataset):
         Stimuli are the ``wav/`` sounds ``(1, 150 * hop)`` at ``audio_fs``,
         placed after the 0.25-s pre-stimulus silence.
     audio_fs : int, default 44100
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -13,15 +13,15 @@ import os
 
 import numpy as np
 
-from ..._paths import inside_relative
 from ..._checks import exact_hop
+from ..._paths import inside_relative
+from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.ns1 import read_metadata, read_spectrogram, read_spike_sets
-from .._loading import cached_loader, check_fixed, check_waveform_args, dataset_root, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import check_fixed, check_waveform_args, dataset_root, require
 from ._crcns import bin_trials
 from ._waveforms import locked_waveform
-from .audio_dataset import AudioNeuralDataset
 
 N_STIMS, T, WINDOW_MS = 20, 999, 4995.0
 TYPES = {0: "water_sounds", 19: "water_sounds", 3: "ferret_vocalization", 6: "insects_buzzing", 8: "human_speech",
@@ -79,6 +79,10 @@ class NS1Dataset(AudioNeuralDataset):
         Stimuli are the 48 828-Hz clips resampled to ``audio_fs`` and
         cropped to ``999 * hop`` samples from stimulus onset.
     audio_fs : int, default 48000
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------

@@ -13,9 +13,8 @@ import numpy as np
 import torch
 
 from ..._checks import check_positive
-from .._loading import cached_loader
-from ..builder import DatasetBuilder
-from .audio_dataset import AudioNeuralDataset
+from ...cache import cached_loader
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
 
 
 @cached_loader()
@@ -61,6 +60,10 @@ class SimulatedDataset(AudioNeuralDataset):
         Estimation stimuli site B did not hear; default ``min(10, n_est // 2)``.
     smooth : bool, default False
         Smooth the responses with a 21 ms Hann window.
+    cache : bool, default True
+        Keep the processed dataset under ``default_cache_dir('processed')`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments; ``False`` always rebuilds.
 
     Attributes
     ----------

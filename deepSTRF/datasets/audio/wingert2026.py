@@ -16,13 +16,13 @@ import numpy as np
 
 from ..._checks import check_option, exact_hop
 from ..._jsonfile import read_json, write_json
+from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.lbhb import read_cell_list
 from ...io.nems import RecordingError, read_recording
-from .._loading import cached_loader, check_fixed, check_waveform_args, dataset_root, require
-from ..builder import DatasetBuilder
+from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from .._loading import check_fixed, check_waveform_args, dataset_root, require
 from ._waveforms import find_wav, locked_waveform, wav_index
-from .audio_dataset import AudioNeuralDataset
 
 AREAS = ("A1", "PEG", "AC", "HC")
 SUBSETS = ("all", "est", "val")
@@ -80,6 +80,10 @@ class Wingert2026Dataset(AudioNeuralDataset):
         ``prestim_ms`` (not normalised).
     audio_fs : int, default 44100
     prestim_ms : float, default 1000.0
+    cache : bool, default True
+        Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
+        ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
+        the same arguments and unchanged files; ``False`` always rebuilds.
 
     References
     ----------
@@ -132,8 +136,9 @@ class Wingert2026Dataset(AudioNeuralDataset):
         if not return_waveform and band_lo is not None:
             rng = np.where(band_hi > band_lo, band_hi - band_lo, 1.0).astype(np.float32)
             lo32 = band_lo.astype(np.float32)
-            for s in range(len(self._stim_store)):
-                a = self._stim_store.array(s)[0]
+            stims = self.packed_stims
+            for s in range(len(stims)):
+                a = stims.array(s)[0]
                 a -= lo32[:, None]
                 a /= rng[:, None]
                 a[a < 1e-6] = 0.0

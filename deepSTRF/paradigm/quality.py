@@ -35,7 +35,7 @@ class QualityMixin:
         dict of torch.Tensor, float64, shape (N,)
             ``snr``, ``ccmax``, ``signal_power``, ``noise_power``.
         """
-        from ..metrics.reliability import TOTAL_KEYS, _sums, ccmax, powers
+        from ..metrics.reliability import TOTAL_KEYS, ccmax, powers, repeat_sums
 
         store = self._store()
         keep = store.pair_reps >= 2
@@ -54,7 +54,7 @@ class QualityMixin:
             for i in range(0, len(group), step):
                 part = group[i : i + step]
                 x = torch.from_numpy(np.stack([store.block(int(p)) for p in part]).astype(np.float64))
-                s = _sums(x.unsqueeze(1))
+                s = repeat_sums(x.unsqueeze(1))
                 idx = torch.from_numpy(store.pair_nrn[part].astype(np.int64))
                 for k in TOTAL_KEYS:
                     acc[k].index_add_(0, idx, s[k][:, 0])

@@ -1,7 +1,8 @@
-"""Load a dataset from its processed cache, or build it and write the cache; list and clear caches.
+"""Load a dataset from its processed cache, or build it and write the cache.
 
-The on-disk format is :mod:`deepSTRF.datasets._cache_files`; the keys are
-:mod:`deepSTRF.datasets._cache_keys`. A cache lives in
+The on-disk format is :mod:`deepSTRF.cache.files`; the keys are
+:mod:`deepSTRF.cache.keys`; listing, verifying and clearing are
+:mod:`deepSTRF.cache.manage`. A cache lives in
 ``<data folder>/.deepstrf/processed/<Class>-<group>-<content>/`` (or under
 ``$DEEPSTRF_CACHE_DIR``).
 """
@@ -10,31 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import uuid
 
-from ._cache_files import (  # noqa: F401  (the cache's public pieces, in one place)
-    FORMAT,
-    BuildFolder,
-    CacheError,
-    building_into,
-    chunk_allocator,
-    is_complete,
-    is_disk_full,
-    read_processed,
-    to_memory,
-    verify_processed,
-    write_processed,
-)
-from ._cache_keys import UnkeyableArgument, cache_key, canonical_arguments, source_fingerprint  # noqa: F401
+from .build import BuildFolder, CacheError, building_into, is_disk_full, to_memory
+from .files import is_complete, read_processed, write_processed
+from .keys import CACHE_NAME, cache_key, canonical_arguments, source_fingerprint
 
 
-#: the name of a cache folder: <Class>-<group>-<content>
-_CACHE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*-[0-9a-f]{10}-[0-9a-f]{12}$")
-
-
-# ---------------------------------------------------------------- load or build
 def cache_root(data_root: str | None) -> str:
     """``$DEEPSTRF_CACHE_DIR`` if set, else ``<data_root>/.deepstrf/processed`` (or the user cache
     folder's ``processed/`` for datasets with no data folder)."""
@@ -217,7 +201,7 @@ def _drop_stale(folder: str, stacklevel: int = 5) -> None:
         return
     for other in sorted(os.listdir(root)):
         path = os.path.join(root, other)
-        if not (other.startswith(group) and path != folder and os.path.isdir(path) and _CACHE_NAME.match(other)):
+        if not (other.startswith(group) and path != folder and os.path.isdir(path) and CACHE_NAME.match(other)):
             continue
         if is_complete(path):
             warnings.warn(f"deepSTRF cache: {path} is out of date (the source files, the loader or deepSTRF "
@@ -225,92 +209,3 @@ def _drop_stale(folder: str, stacklevel: int = 5) -> None:
         else:
             warnings.warn(f"deepSTRF cache: {path} is incomplete (no manifest); removed", stacklevel=stacklevel)
         shutil.rmtree(path, ignore_errors=True)
-
-
-# ---------------------------------------------------------------- listing
-def cache_roots(extra: list[str] | None = None, depth: int = 3) -> list[str]:
-    """Folders that may hold caches: ``$DEEPSTRF_CACHE_DIR``, every ``.deepstrf/processed``
-    within ``depth`` levels of the default data folder, and those of ``extra`` folders."""
-    from .._paths import default_cache_dir
-
-    found = []
-    env = os.environ.get("DEEPSTRF_CACHE_DIR")
-    if env:
-        found.append(os.path.abspath(env))
-    found.append(default_cache_dir("processed"))
-    bases = [os.path.dirname(default_cache_dir("processed"))] + [os.path.abspath(e) for e in extra or []]
-    for base in bases:
-        for d, dirs, _ in os.walk(base):
-            if os.path.basename(d) == ".deepstrf" and "processed" in dirs:
-                found.append(os.path.join(d, "processed"))
-            level = os.path.relpath(d, base).count(os.sep) + (d != base)
-            dirs[:] = [x for x in dirs if x == ".deepstrf" or (not x.startswith(".") and level < depth)]
-    return sorted({f for f in found if os.path.isdir(f)})
-
-
-def list_caches(roots: list[str]) -> list[dict]:
-    """Every cache under ``roots``: folder, class, arguments (never credentials), bytes, age in s, and
-    ``complete`` (False for a folder whose manifest is lost: damaged, removed by ``cache clear``)."""
-    import time
-
-    from ._cache_keys import _NOT_CONTENT
-
-    out = []
-    for root in roots:
-        for name in sorted(os.listdir(root)):
-            folder = os.path.join(root, name)
-            if not (os.path.isdir(folder) and _CACHE_NAME.match(name)):
-                continue
-            try:
-                with open(os.path.join(folder, "key.json"), encoding="utf-8") as f:
-                    key = json.load(f)
-                key = key if isinstance(key, dict) else {}
-            except (OSError, ValueError):
-                key = {}
-            complete = is_complete(folder)
-            size = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)
-                       if os.path.isfile(os.path.join(folder, f)))
-            age = time.time() - os.path.getmtime(os.path.join(folder, "manifest.json") if complete else folder)
-            arguments = key.get("arguments", {}) if isinstance(key.get("arguments"), dict) else {}
-            out.append({"folder": folder, "class": key.get("class", name.split("-")[0]),
-                        "arguments": {k: v for k, v in arguments.items() if k not in _NOT_CONTENT},
-                        "bytes": size, "age_s": age, "complete": complete})
-    return out
-
-
-def verify_caches(roots: list[str], name: str | None = None) -> list[dict]:
-    """Check every cache under ``roots`` (of class ``name`` only, when given) byte for byte against the
-    content hashes its manifest records; return ``{folder, class, ok, problems}`` per cache."""
-    out = []
-    for entry in list_caches(roots):
-        if name is not None and not _is_class(entry["class"], name):
-            continue
-        problems = verify_processed(entry["folder"]) if entry["complete"] else ["incomplete: no manifest"]
-        ok = not problems or problems[0].startswith("no content hashes recorded")
-        out.append({"folder": entry["folder"], "class": entry["class"], "ok": ok, "problems": problems})
-    return out
-
-
-def _is_class(class_name: str, name: str) -> bool:
-    short = class_name.rsplit(".", 1)[-1].lower().removesuffix("dataset")
-    return short == name.lower().removesuffix("dataset")
-
-
-def clear_caches(roots: list[str], name: str | None = None) -> list[str]:
-    """Delete the caches under ``roots`` (only those of class ``name``, matched case-insensitively
-    with or without the ``Dataset`` suffix, when given; without ``name``, also the temporary folders
-    of builds that were interrupted); return the folders removed."""
-    want = None if name is None else name.lower().removesuffix("dataset")
-    removed = []
-    if name is None:  # what interrupted builds and writes left behind (`.build-*`, `.<name>.tmp-*`)
-        for root in roots:
-            for entry in sorted(os.listdir(root)):
-                path = os.path.join(root, entry)
-                if os.path.isdir(path) and (entry.startswith(".build-") or ".tmp-" in entry):
-                    shutil.rmtree(path, ignore_errors=True)
-                    removed.append(path)
-    for entry in list_caches(roots):
-        if want is None or _is_class(entry["class"], name):
-            shutil.rmtree(entry["folder"])
-            removed.append(entry["folder"])
-    return removed

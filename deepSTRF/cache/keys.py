@@ -7,10 +7,14 @@ import hashlib
 import json
 import math
 import os
+import re
 
 import numpy as np
 
-from ._cache_files import FORMAT
+from .files import FORMAT
+
+#: the name of a cache folder: <Class>-<group>-<content>
+CACHE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*-[0-9a-f]{10}-[0-9a-f]{12}$")
 
 
 class UnkeyableArgument(TypeError):

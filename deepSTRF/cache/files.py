@@ -17,10 +17,9 @@ tensors, non-string dict keys and non-finite floats keep their types, so a
 warm dataset equals the cold one value for value (numpy scalars come back
 as the Python scalars they hold).
 
-A first load builds straight into the cache: inside :func:`building_into`
-the :class:`~deepSTRF.datasets.DatasetBuilder` allocates its chunks as
-``.npy`` files of the temporary folder, so writing the cache copies no
-data (its chunks are adopted: cut to length and renamed).
+A first load builds straight into the cache (:mod:`deepSTRF.cache.build`),
+so writing the cache copies no data: its chunks are adopted (cut to length
+and renamed).
 
 The folder is written under a temporary name and renamed into place, and
 ``manifest.json`` is written last, so a crash mid-write never leaves a
@@ -29,12 +28,7 @@ xxHash (XXH3-128) of its bytes, computed on the bytes in hand while
 writing. On read, every file's size is checked against the manifest (cheap:
 warm loads stay fast); a mismatch raises :class:`CacheError` (the caller
 reports it and rebuilds). :func:`verify_processed` checks the hashes too
-(``deepstrf cache verify``), which catches a same-size change.
-
-Space is reserved (``posix_fallocate``) before a chunk file is mapped, so a
-full disk is an ``ENOSPC`` error at allocation, never a ``SIGBUS`` while
-writing through the map; the build then continues in memory
-(:attr:`BuildFolder.spilled`) and the caller loads without the cache. Chunks are mapped copy-on-write (``mmap_mode='c'``) and
+(``deepstrf cache verify``), which catches a same-size change. Chunks are mapped copy-on-write (``mmap_mode='c'``) and
 marked shared: reading costs only the pages touched, processes share those
 pages, an in-place transform first copies the chunk into private memory (so
 a chunk that is still a map equals its file, and pickles as a reference to
@@ -43,9 +37,6 @@ it), and the files never change.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import errno
 import io
 import json
 import math
@@ -57,148 +48,13 @@ import zipfile
 import numpy as np
 import torch
 
-from ._storage import PackedResponses, PackedStims
+from ..paradigm.storage import PackedResponses, PackedStims
+from .build import BuildFolder, CacheError
+from .hashes import content_hash, file_content_hash
 
 FORMAT = 1
-_SKIP = {"_raw_stims", "_raw_responses", "_stim_store", "_resp_store", "_masks", "_sel_nrns", "_sel_stims",
-         "_cache", "stim_meta", "nrn_meta", "N_neurons"}
 #: attributes never written to a cache, whatever a loader keeps (credentials are not content)
 _SECRET = {"username", "password", "credentials", "creds", "token", "_username", "_password", "_creds"}
-
-
-class CacheError(RuntimeError):
-    """A cache folder is incomplete, truncated or from another format version."""
-
-
-# ---------------------------------------------------------------- building straight into the cache
-_BUILDING: contextvars.ContextVar[BuildFolder | None] = contextvars.ContextVar("deepstrf_building", default=None)
-
-
-class BuildFolder:
-    """The temporary folder of a cache being built: the builder's chunks are
-    allocated as ``.npy`` files there, so writing the cache copies nothing.
-
-    A chunk allocated here is a shared map of its file; what the loader
-    writes into it goes to the page cache (memory the kernel can write out
-    and reclaim) instead of anonymous memory, and :func:`write_processed`
-    then only cuts each file to its chunk's length and renames it.
-    """
-
-    def __init__(self, path: str):
-        self.path = path
-        self.files: list[tuple[str, np.memmap]] = []
-        self.spilled: OSError | None = None  # set when the disk was full: later chunks live in memory
-
-    def allocate(self, prefix: str, size: int) -> np.ndarray:
-        """A chunk of ``size`` float32: a map of a new file here, its disk space reserved first; plain memory
-        once the disk has been found full (see :attr:`spilled`)."""
-        if self.spilled is None:
-            path = os.path.join(self.path, f"build-{prefix}-{uuid.uuid4().hex[:12]}.npy")
-            try:
-                m = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(size,))
-                _reserve(path)
-            except OSError as err:
-                if err.errno not in _FULL:
-                    raise
-                self.spilled = err
-                with contextlib.suppress(OSError):
-                    os.remove(path)
-            else:
-                self.files.append((path, m))
-                return m
-        return np.empty(size, dtype=np.float32)
-
-    def adoptable(self, chunks: list) -> dict[int, int]:
-        """``{id(chunk): file index}`` for chunks that are the only user of a file and start at its start."""
-        users: dict[int, list] = {}
-        for c in chunks:
-            if not isinstance(c, np.ndarray) or c.dtype != np.float32 or c.ndim != 1 or not c.flags.c_contiguous:
-                continue
-            for i, (_, m) in enumerate(self.files):
-                if np.may_share_memory(c, m):
-                    users.setdefault(i, []).append(c)
-        return {id(cs[0]): i for i, cs in users.items()
-                if len(cs) == 1 and cs[0].ctypes.data == self.files[i][1].ctypes.data}
-
-    def adopt(self, i: int, n: int, target: str) -> tuple[int, str]:
-        """Cut file ``i`` to ``n`` values (header and length) and rename it ``target``; return its size
-        and content hash (of the new header and the values already in memory)."""
-        path, m = self.files[i]
-        m.flush()
-        size = _set_npy_length(path, n)
-        with open(path, "rb") as f:
-            header = f.read(size - 4 * n)
-        os.rename(path, target)
-        self.files[i] = (target, m)
-        return size, content_hash(header, memoryview(np.ascontiguousarray(m[:n])).cast("B"))
-
-    def discard_rest(self) -> None:
-        """Delete the build files no chunk of the dataset uses (e.g. stimuli a loader dropped)."""
-        for path, _ in self.files:
-            if os.path.basename(path).startswith("build-") and os.path.exists(path):
-                os.remove(path)
-
-
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-
-
-def _reserve(path: str) -> None:
-    """Reserve the disk blocks of the whole file, so writing through a map of it can never fault."""
-    fd = os.open(path, os.O_RDWR)
-    try:
-        if hasattr(os, "posix_fallocate"):
-            os.posix_fallocate(fd, 0, os.fstat(fd).st_size)
-    finally:
-        os.close(fd)
-
-
-def is_disk_full(err: BaseException) -> bool:
-    """Whether ``err`` says the disk (or the quota) is full."""
-    return isinstance(err, OSError) and err.errno in _FULL
-
-
-def to_memory(ds) -> None:
-    """Replace every chunk of ``ds`` that maps a file by an in-memory copy (so the file can go)."""
-    for store in (ds._store(), ds._stim_store):
-        for i, c in enumerate(store.chunks):
-            if isinstance(c, np.memmap) or isinstance(getattr(c, "base", None), np.memmap):
-                store.chunks[i] = np.array(c)
-                store.shared[i] = False
-
-
-def chunk_allocator(prefix: str):
-    """For :class:`~deepSTRF.datasets.DatasetBuilder`: ``allocate(size)`` writing chunks straight into
-    the cache being built (inside :func:`building_into`), else ``None`` (plain memory)."""
-    build = _BUILDING.get()
-    return None if build is None else (lambda size: build.allocate(prefix, size))
-
-
-@contextlib.contextmanager
-def building_into(build: BuildFolder | None):
-    """Within the block, builders allocate their chunks in ``build`` (nothing changes with ``None``)."""
-    token = _BUILDING.set(build)
-    try:
-        yield build
-    finally:
-        _BUILDING.reset(token)
-
-
-def _set_npy_length(path: str, n: int) -> int:
-    """Rewrite the shape of a 1-D ``.npy`` file to ``(n,)`` in place (the header keeps its length)
-    and cut the file after ``n`` values; return the new file size."""
-    with open(path, "r+b") as f:
-        start = f.read(8)
-        if start[:6] != b"\x93NUMPY":
-            raise CacheError(f"{path}: not a .npy file")
-        width = 2 if start[6] == 1 else 4
-        hlen = int.from_bytes(f.read(width), "little")
-        header = repr({"descr": "<f4", "fortran_order": False, "shape": (n,)})
-        if len(header) + 1 > hlen:
-            raise CacheError(f"{path}: header too short to rewrite")
-        f.write((header.ljust(hlen - 1) + "\n").encode("latin1"))
-        size = 8 + width + hlen + 4 * n
-        f.truncate(size)
-    return size
 
 
 def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
@@ -215,7 +71,7 @@ def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
         parent, f".{os.path.basename(folder)}.tmp-{uuid.uuid4().hex[:8]}")
     os.makedirs(tmp, exist_ok=build is not None)
     try:
-        store, stims = ds._store(), ds._stim_store
+        store, stims = ds.packed_responses, ds.packed_stims
         named = [(f"{prefix}_{k}.npy", c) for prefix, chunks in (("resp", store.chunks), ("stim", stims.chunks))
                  for k, c in enumerate(chunks)]
         adopt = build.adoptable([c for _, c in named]) if build is not None else {}
@@ -237,7 +93,7 @@ def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
         np.savez(buf, **tables)
         files["tables.npz"], hashes["tables.npz"] = _write_bytes(tmp, "tables.npz", buf.getvalue())
         arrays: list = []
-        attrs = {k: v for k, v in ds.__dict__.items() if k not in _SKIP and k not in _SECRET}
+        attrs = {k: v for k, v in ds.dataset_attributes().items() if k not in _SECRET}
         meta = {"stim_meta": _encode(ds.stim_meta, arrays), "nrn_meta": _encode(ds.nrn_meta, arrays),
                 "attrs": _encode(attrs, arrays), "n_neurons": int(ds.N_neurons)}
         for k, a in enumerate(arrays):
@@ -294,11 +150,9 @@ def read_processed(folder: str, cls):
         stims = PackedStims(stim, t["stim_chunk_of"], t["stim_offset_of"], shapes, shared=[True] * len(stim))
         responses = PackedResponses(resp, t["stim_T"], meta["n_neurons"], t["pair_stim"], t["pair_nrn"],
                                     t["pair_chunk"], t["pair_offset"], t["pair_reps"], shared=[True] * len(resp))
-        ds = cls.__new__(cls)
         arrays = _ArrayLoader(folder)
-        ds.__dict__.update(_decode(meta["attrs"], arrays))
-        ds._install(stims, responses, _decode(meta["stim_meta"], arrays), _decode(meta["nrn_meta"], arrays))
-        ds._reset_selection_state()
+        ds = cls.from_packed(stims, responses, _decode(meta["stim_meta"], arrays), _decode(meta["nrn_meta"], arrays),
+                             _decode(meta["attrs"], arrays))
     except CacheError:
         raise
     except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile) as err:
@@ -382,27 +236,6 @@ def verify_processed(folder: str) -> list[str]:
             problems.append(f"{name}: content hash {got}, the manifest says {want}: the file changed since it "
                             "was written")
     return problems
-
-
-def content_hash(*parts) -> str:
-    """XXH3-128 of the concatenated byte buffers ``parts``, as ``'xxh3_128:<hex>'``."""
-    import xxhash
-
-    h = xxhash.xxh3_128()
-    for p in parts:
-        h.update(p)
-    return f"xxh3_128:{h.hexdigest()}"
-
-
-def file_content_hash(path: str) -> str:
-    """:func:`content_hash` of a file's bytes (read in 16-MiB blocks)."""
-    import xxhash
-
-    h = xxhash.xxh3_128()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 24), b""):
-            h.update(block)
-    return f"xxh3_128:{h.hexdigest()}"
 
 
 # ---------------------------------------------------------------- encoding

@@ -1,0 +1,115 @@
+"""Batching items of a :class:`~deepSTRF.datasets.NeuralDataset` for a DataLoader."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from .buffers import POOL
+from .views import ResponseRow, nanmean_rows
+
+_CORE = ("stims", "responses", "valid_mask")
+
+
+def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict:
+    """Collate ``ds[i]`` items into padded batch tensors.
+
+    Parameters
+    ----------
+    batch : sequence of dict
+        Items of a dataset, each with ``stims``, ``responses``, ``valid_mask``
+        and ``stim_meta`` (other keys are passed through).
+    average_repeats : bool, default False
+        If True, responses are averaged over repeats (NaN-aware) and returned
+        as ``(B, N, T_max)``: the form for large populations, where the
+        padded repeat axis would not fit in memory.
+
+    Returns
+    -------
+    dict
+        ``stims``: ``(B, *stim_shape[:-1], T_max)`` float32, zero-padded on the
+        last axis. ``responses``: ``(B, N, R_max, T_max)`` float32 (or
+        ``(B, N, T_max)`` with ``average_repeats``), NaN where a neuron did
+        not hear the stimulus, has fewer repeats than ``R_max``, or past the
+        end of a shorter stimulus. ``valid_mask``: ``(B, N)`` bool, True
+        where the neuron heard the stimulus. ``stim_meta`` and any other key:
+        lists of the items' values.
+    """
+    if len(batch) == 0:
+        raise ValueError("cannot collate an empty batch")
+    for k, item in enumerate(batch):
+        missing = [key for key in _CORE if key not in item]
+        if missing:
+            raise KeyError(f"batch item {k} lacks {missing}; items come from NeuralDataset.__getitem__")
+    out = {"stims": _pad_stims([item["stims"] for item in batch])}
+    rows = [item["responses"] for item in batch]
+    n_set = {len(r) for r in rows}
+    if len(n_set) != 1:
+        raise ValueError(f"batch items have different neuron counts {sorted(n_set)}; one selection per batch")
+    N = n_set.pop()
+    T_max = max(_row_T(r) for r in rows)
+    if average_repeats:
+        buf = POOL.nan_filled((len(rows), N, T_max))
+        for b, r in enumerate(rows):
+            _fill(r, buf[b], average=True)
+    else:
+        R_max = max([_row_R(r) for r in rows] + [1])
+        buf = POOL.nan_filled((len(rows), N, R_max, T_max))
+        for b, r in enumerate(rows):
+            _fill(r, buf[b], average=False)
+    out["responses"] = torch.from_numpy(buf)
+    out["valid_mask"] = torch.stack([torch.as_tensor(item["valid_mask"], dtype=torch.bool) for item in batch])
+    for key in batch[0]:
+        if key not in _CORE:
+            out[key] = [item.get(key) for item in batch]
+    return out
+
+
+def neural_collate_averaged(batch: Sequence[dict]) -> dict:
+    """:func:`neural_collate` with ``average_repeats=True``: responses ``(B, N, T_max)``."""
+    return neural_collate(batch, average_repeats=True)
+
+
+def _pad_stims(stims: list) -> torch.Tensor:
+    stims = [torch.as_tensor(s, dtype=torch.float32) for s in stims]
+    lead = {tuple(s.shape[:-1]) for s in stims}
+    if len(lead) != 1:
+        raise ValueError(f"stimuli in a batch must agree on all but the last axis; got shapes "
+                         f"{sorted({tuple(s.shape) for s in stims})}")
+    T_max = max(s.shape[-1] for s in stims)
+    out = torch.zeros((len(stims),) + lead.pop() + (T_max,), dtype=torch.float32)
+    for b, s in enumerate(stims):
+        out[b, ..., : s.shape[-1]] = s
+    return out
+
+
+def _is_sentinel(x) -> bool:
+    return tuple(x.shape) == (1, 1) and bool(torch.isnan(torch.as_tensor(x)).all())
+
+
+def _row_T(row) -> int:
+    if isinstance(row, ResponseRow):
+        return row.T
+    return max([int(x.shape[-1]) for x in row if not _is_sentinel(x)] + [1])
+
+
+def _row_R(row) -> int:
+    if isinstance(row, ResponseRow):
+        return int(row.repeats.max(initial=1))
+    return max([int(x.shape[0]) for x in row if not _is_sentinel(x)] + [1])
+
+
+def _fill(row, out: np.ndarray, average: bool) -> None:
+    """Write one item's responses into its slice of the NaN-filled batch."""
+    if isinstance(row, ResponseRow):
+        (row.fill_mean if average else row.fill_padded)(out)
+        return
+    for k, x in enumerate(row):
+        if not _is_sentinel(x):
+            a = torch.as_tensor(x, dtype=torch.float32).numpy()
+            if average:
+                out[k, : a.shape[1]] = nanmean_rows(a)
+            else:
+                out[k, : a.shape[0], : a.shape[1]] = a
