@@ -3,7 +3,7 @@ fetching with verification and resume, redirects checked hop by hop, safe
 extraction, one lock per dataset folder. The rules are in
 :mod:`deepSTRF.download.datasets`."""
 
-from .datasets import dataset_folder, download_dataset, status, verify_dataset
+from .datasets import dataset_folder, download_dataset, status, unpack_dataset, verify_dataset
 from .errors import (
                      DownloadError,
                      HTTPStatusError,
@@ -18,7 +18,7 @@ from .fetch import fetch_file
 from .registry import RegistryError, dataset_info, load_registry
 
 __all__ = [
-    "download_dataset", "verify_dataset", "status", "dataset_folder", "safe_extract", "extract_archive", "fetch_file",
+    "download_dataset", "unpack_dataset", "verify_dataset", "status", "dataset_folder", "safe_extract", "extract_archive", "fetch_file",
     "dataset_info", "load_registry", "DownloadError", "LoginError", "HTTPStatusError", "InsecureRedirectError",
     "UnexpectedContentError", "NotEnoughSpaceError", "StateFileError", "ArchiveError", "UnsafeArchiveError",
     "RegistryError",

@@ -60,7 +60,8 @@ def lock(root: str) -> FileLock:
 
 
 def download_dataset(name: str, dest: str | None = None, groups=None, username: str | None = None,
-                     password: str | None = None, extract: bool = True, progress: bool | None = None) -> str:
+                     password: str | None = None, extract: bool = True, progress: bool | None = None,
+                     fetch_missing: bool = True) -> str:
     """Fetch (and unpack) what is missing of dataset ``name``; return its folder.
 
     Idempotent and safe to call from several processes at once (a file
@@ -84,6 +85,9 @@ def download_dataset(name: str, dest: str | None = None, groups=None, username: 
         Unpack archives after download.
     progress : bool, optional
         Progress bars (default: when writing to a terminal).
+    fetch_missing : bool, default True
+        ``False``: use only what is on disk (check and adopt files, unpack
+        archives), never the network; see :func:`unpack_dataset`.
 
     Raises
     ------
@@ -106,11 +110,13 @@ def download_dataset(name: str, dest: str | None = None, groups=None, username: 
             new = None
             fetched = False
             if not recorded_ok(root, entry, state):
-                if entry.scheme == "crcns" and creds is None:
-                    creds = credentials(username, password)
                 if os.path.isfile(path):
-                    new = _adopt(root, entry, state, creds, info)
+                    new = _adopt(root, entry, state, creds, info, online=fetch_missing)
                 if new is None:
+                    if not fetch_missing:
+                        continue  # the caller reports what is missing
+                    if entry.scheme == "crcns" and creds is None:
+                        creds = credentials(username, password)
                     f = fetch(entry.source, root, entry.name, entry.size, entry.hash, creds, progress)
                     new, fetched = record(f.path, f.sha256, entry.source, f.published_hash), True
             if unpack:
@@ -121,13 +127,22 @@ def download_dataset(name: str, dest: str | None = None, groups=None, username: 
     return root
 
 
-def _adopt(root: str, entry: FileEntry, state: dict, creds, info: DatasetInfo) -> dict | None:
+def unpack_dataset(name: str, dest: str | None = None, groups=None) -> str:
+    """Check, record and unpack the archives of dataset ``name`` that are already in ``dest``, without
+    the network (archives placed by hand, or fetched by a ``download_*`` function that leaves the
+    extraction to the dataset); return the folder. The same rules as :func:`download_dataset` apply."""
+    return download_dataset(name, dest, groups, fetch_missing=False)
+
+
+def _adopt(root: str, entry: FileEntry, state: dict, creds, info: DatasetInfo, online: bool = True) -> dict | None:
     """The record of the file already at ``entry``'s path if it passes the published checks, else None
     (then a verified copy is fetched and replaces it only once it has arrived)."""
     path = os.path.join(root, entry.name)
     rec = state.get(entry.name)
     published, size = entry.hash, entry.size
     if published is None and entry.scheme in PUBLISHING:
+        if not online:
+            return None  # its checksum is the host's: nothing can be said offline
         req = resolve(entry.source, creds)
         published, size = req.hash, size if size is not None else req.size
     algs = ["sha256"] + ([published.split(":", 1)[0]] if published else [])

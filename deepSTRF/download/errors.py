@@ -11,6 +11,10 @@ class DownloadError(RuntimeError):
     """A file could not be fetched or did not match what was expected."""
 
 
+class SourceError(DownloadError):
+    """A host did not describe a file as the registry expects, or a URL is not allowed."""
+
+
 class LoginError(DownloadError):
     """CRCNS refused the credentials (or none were given)."""
 

@@ -99,10 +99,12 @@ def _members(archive: str):
         raise ArchiveError(f"{archive}: damaged archive ({type(err).__name__}: {err})") from err
 
 
-def _strip(members, strip) -> list:
-    if strip == "auto":
+def _strip(members, strip, target: str = "") -> list:
+    if strip in ("auto", "named"):
         tops = {m.parts[0] for m in members}
         single_dir = len(tops) == 1 and any(len(m.parts) > 1 or m.is_dir for m in members)
+        if strip == "named":  # only a single top folder named like the target ("x.zip" -> x/x/... -> x/...)
+            single_dir = single_dir and tops == {os.path.basename(os.path.normpath(target))}
         strip = 1 if single_dir else 0
     out = []
     for m in members:
@@ -178,9 +180,10 @@ def extract_archive(archive: str, target: str, strip: int | str = 0, protect=())
         Destination folder (created if needed). Files already there that
         the archive does not hold are left alone; a file at a member's path
         is replaced by the member.
-    strip : int or 'auto'
+    strip : int, 'auto' or 'named'
         Leading path components to drop from every member; ``'auto'`` drops
-        a single top-level folder if the archive has one.
+        a single top-level folder if the archive has one, ``'named'`` only if
+        that folder has the target's name.
     protect : iterable of str
         Paths no member may land on or under (e.g. ``<dataset>/.deepstrf``);
         the archive itself is always protected.
@@ -201,7 +204,7 @@ def extract_archive(archive: str, target: str, strip: int | str = 0, protect=())
     members, handle = _members(archive)
     created = not os.path.isdir(target)
     try:
-        members = _strip(members, strip)
+        members = _strip(members, strip, target)
         _check_layout(archive, members, target, list(protect) + [archive])
         _check_space(archive, members, target)
         written: dict[str, int] = {}
@@ -258,11 +261,11 @@ def safe_extract(archive: str, target: str, strip: int | str = 0, protect=()) ->
     return sorted({rel.split("/")[0] for rel in extract_archive(archive, target, strip, protect)})
 
 
-def archive_members(archive: str, strip: int | str = 0) -> dict[str, int]:
+def archive_members(archive: str, strip: int | str = 0, target: str = "") -> dict[str, int]:
     """``{path relative to the target: size}`` of the files ``archive`` would write (nothing is extracted;
     the same safety checks as :func:`extract_archive` apply)."""
     members, handle = _members(archive)
     try:
-        return {"/".join(m.parts): m.size for m in _strip(members, strip) if not m.is_dir}
+        return {"/".join(m.parts): m.size for m in _strip(members, strip, target) if not m.is_dir}
     finally:
         handle.close()

@@ -129,9 +129,9 @@ def _parse_file(stripped: str, lineno: int, line: str, fail, info: DatasetInfo) 
                 fail(lineno, line, f"post must be one of {', '.join(POSTS)}")
             opts["post"] = value
         elif key == "strip":
-            if value != "auto" and not value.isdigit():
-                fail(lineno, line, "strip must be a number or 'auto'")
-            opts["strip"] = value if value == "auto" else int(value)
+            if value not in ("auto", "named") and not value.isdigit():
+                fail(lineno, line, "strip must be a number, 'auto' or 'named'")
+            opts["strip"] = int(value) if value.isdigit() else value
         elif key in ("group", "into", "done"):
             if ".." in value.split("/") or value.startswith("/"):
                 fail(lineno, line, f"{key} must be a relative path inside the dataset folder")

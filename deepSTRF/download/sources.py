@@ -8,12 +8,12 @@ fallback from https to http.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from .errors import DownloadError
+from .errors import HTTPStatusError, SourceError
+from .http import check_url, open_url
 
 #: scheme -> base URL
 HOSTS = {
@@ -25,22 +25,6 @@ HOSTS = {
     "drum": "https://drum.lib.umd.edu",
     "baphy": "https://bitbucket.org/lbhb/baphy/raw/master/Config/lbhb/SoundObjects/%40NaturalSounds",
 }
-
-TIMEOUT_S = 60
-
-
-class SourceError(DownloadError):
-    """A host did not describe a file as the registry expects, or a URL is not allowed."""
-
-
-def _loopback(host: str | None) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host or "").is_loopback
-    except ValueError:
-        return False
-
 
 @dataclass
 class Request:
@@ -57,19 +41,8 @@ class Request:
         return f"Request({self.method} {self.url})"
 
 
-def check_url(url: str) -> str:
-    """Refuse anything but https, except http to a loopback address (tests)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname)):
-        return url
-    raise SourceError(f"refusing to download from {url!r}: only https is allowed")
-
-
 def _json(url: str) -> dict:
     """The JSON document at ``url`` (redirects checked as for every download)."""
-    from .errors import HTTPStatusError
-    from .http import open_url
-
     resp, chain = open_url(url, stream=False)
     try:
         if resp.status_code >= 400:

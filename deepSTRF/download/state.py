@@ -136,7 +136,7 @@ def tree_complete(root: str, entry: FileEntry, state: dict, inspect_archive: boo
         target = target_folder(root, entry)
         try:
             members = {os.path.relpath(os.path.join(target, *rel.split("/")), root).replace(os.sep, "/"): size
-                       for rel, size in archive_members(archive, entry.strip).items()}
+                       for rel, size in archive_members(archive, entry.strip, target).items()}
         except ArchiveError:
             return False
         if members and members_present(root, members):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import warnings
-import zipfile
 
 import numpy as np
 
 from ..._checks import check_positive, exact_hop
 from ...cache import cached_loader
-from ...download import download_dataset, safe_extract
+from ...download import download_dataset, unpack_dataset
 from ...dsp.spectrogram import goertzel_spectrogram
 from ...paradigm import AudioNeuralDataset, DatasetBuilder
 from .._loading import check_waveform_args, dataset_root
@@ -164,11 +163,8 @@ def _ensure_extracted(root: str, download: bool, username, password) -> None:
     if absent:
         raise FileNotFoundError("CRCNS-AC1: " + "; ".join(absent) + "; pass download=True (CRCNS account) or place "
                                 "the three zips in the folder (all three are needed whatever the subset)")
-    for z, d, done in missing:
-        archive = os.path.join(root, z)
-        with zipfile.ZipFile(archive) as zf:
-            tops = {n.split("/")[0] for n in zf.namelist() if n.strip("/")}
-        safe_extract(archive, os.path.join(root, d), strip=1 if tops == {d} else 0)
+    if missing:
+        unpack_dataset("CRCNS_AC1", root)  # each zip into the folder named after it (markers, safe extraction)
 
 
 def download_ac1(dest: str | None = None, *, username: str | None = None, password: str | None = None) -> str:
