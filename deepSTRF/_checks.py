@@ -63,3 +63,27 @@ def _rate_step(dt_ms: float) -> str:
     step = Fraction(1000) / Fraction(dt_ms).limit_denominator(10**6)
     # the smallest rate giving an integer hop is the numerator of 1000/dt reduced
     return str(step.numerator)
+
+
+def check_choices(name: str, values, allowed) -> list:
+    """A tuple/list argument whose members must all be allowed (a single string is accepted too); as a list."""
+    values = [values] if isinstance(values, str) else list(values)
+    if not values:
+        raise ValueError(f"{name} must not be empty; allowed: {', '.join(map(repr, allowed))}")
+    for v in values:
+        check_option(f"{name} entry", v, allowed)
+    return values
+
+
+def check_fixed(name: str, value, required, dataset: str, why: str):
+    """Fail unless ``value == required`` (e.g. a bin width fixed by precomputed data)."""
+    if value != required:
+        raise ValueError(f"{name} must be {required!r} for {dataset}: {why}; got {value!r}")
+    return value
+
+
+def check_waveform_args(return_waveform: bool, audio_fs, dt_ms: float) -> None:
+    """In waveform mode, ``audio_fs`` must be a positive int with a whole number of samples per bin."""
+    if return_waveform:
+        check_positive("audio_fs", audio_fs, integer=True)
+        exact_hop(audio_fs, dt_ms)

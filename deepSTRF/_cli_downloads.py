@@ -21,12 +21,12 @@ def list_datasets(dest_root: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def download(name: str, dest: str | None, groups: list[str] | None) -> str:
+def download(name: str, dest: str | None, groups: list[str] | None) -> tuple[str, str]:
     info = dataset_info(name)
     unknown = [g for g in groups or [] if g not in info.groups]
     if unknown:
         raise ValueError(f"{info.name} has no file group {unknown}; groups: {', '.join(info.groups) or 'none'}")
-    return download_dataset(info.name, dest, groups=groups)
+    return info.name, download_dataset(info.name, dest, groups=groups)
 
 
 def verify(name: str, dest: str | None, groups: list[str] | None) -> tuple[bool, str]:

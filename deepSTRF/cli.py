@@ -163,7 +163,9 @@ def cache_command(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .datasets.zoo import DATASETS
+    from .datasets.zoo import datasets
+
+    names = ", ".join(datasets())
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -177,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fig", default="deepstrf_demo.png", help="figure path (PNG); '' for none")
     p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("fit", help="fit a baseline model on a dataset's estimation set, score on its test set")
-    p.add_argument("dataset", help=f"one of: {', '.join(sorted(DATASETS))}")
+    p.add_argument("dataset", help=f"one of: {names} (any spelling: crcns_aa1, AA1, CRCNSAA1Dataset)")
     p.add_argument("--model", choices=("ridge", "ln", "cnn"), default="ridge")
     p.add_argument("--path", default=None, help="dataset folder (default: the cache)")
     p.add_argument("--download", action="store_true", help="fetch the data if missing")
@@ -185,15 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("datasets", help="list every dataset: size, access, whether it is on disk, citation")
     p = sub.add_parser("download", help="fetch a dataset (checksums verified, archives unpacked)")
-    p.add_argument("name", help="registry name, e.g. NS1, NAT4, AA1 (see 'deepstrf datasets')")
+    p.add_argument("name", help=f"one of: {names} (see 'deepstrf datasets')")
     p.add_argument("--dest", default=None, help="dataset folder (default: the cache)")
     p.add_argument("--group", action="append", default=None, help="optional file group (e.g. A1, wav); repeatable")
     p = sub.add_parser("verify", help="re-check a downloaded dataset's files against their checksums")
-    p.add_argument("name")
+    p.add_argument("name", help=f"one of: {names}")
     p.add_argument("--dest", default=None)
     p.add_argument("--group", action="append", default=None)
     p = sub.add_parser("info", help="summarise a dataset")
-    p.add_argument("dataset", help=f"one of: {', '.join(sorted(DATASETS))}")
+    p.add_argument("dataset", help=f"one of: {names}")
     p.add_argument("--path", default=None, help="dataset folder (default: the cache)")
     p = sub.add_parser("cache", help="list or delete processed-dataset caches")
     p.add_argument("action", choices=("list", "clear", "verify"),
@@ -217,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(dl.list_datasets())
                 return 0
             if args.command == "download":
-                print(f"{args.name} is in {dl.download(args.name, args.dest, args.group)}")
+                name, folder = dl.download(args.name, args.dest, args.group)
+                print(f"{name} is in {folder}")
                 return 0
             ok, text = dl.verify(args.name, args.dest, args.group)
             print(text)

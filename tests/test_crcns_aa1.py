@@ -127,5 +127,5 @@ def test_bad_inputs(aa1, tmp_path):
     (bad / "stim2").write_text("0000.wav\n")
     with pytest.raises(FileNotFoundError, match="cell gg0304_4_B \\(conspecific\\) points to 0000.wav"):
         CRCNSAA1Dataset(str(root))
-    with pytest.raises(FileNotFoundError, match="CRCNS-AA1: missing under"):
+    with pytest.raises(FileNotFoundError, match="AA1: missing under"):
         CRCNSAA1Dataset(str(tmp_path / "nowhere"))

@@ -314,7 +314,7 @@ def test_malformed_registry_lines_are_named(text, message):
 
 def test_packaged_registry_covers_every_download_function():
     reg = load_registry()
-    assert set(reg) == {"NS1", "NAT4", "Wingert2026", "Espejo", "Downer2025", "AA1", "AA2", "AA4", "CRCNS_AC1",
+    assert set(reg) == {"NS1", "NAT4", "Wingert2026", "Espejo", "Downer2025", "AA1", "AA2", "AA4", "AC1",
                         "Le2025", "AliceEEG"}
     for info in reg.values():
         assert info.citation and info.account and info.folder and info.licence

@@ -38,12 +38,13 @@ def cached_loader(folder: str | None = None, *, root=None, version: int = 1):
     folder : str, optional
         The dataset's default folder name (``path=None`` means
         ``default_cache_dir(folder)``); the source files fingerprinted are
-        those under the resolved ``path``.
+        those under the resolved ``path``. Default: the folder of the
+        class's ``registry`` block, if it has one.
     root : callable, optional
         ``root(arguments) -> str | None``, the source folder, for loaders
         whose default is not ``default_cache_dir(folder)``. With neither
-        ``folder`` nor ``root`` the dataset has no source files (its
-        arguments are the whole key).
+        ``folder``, ``root`` nor a ``registry`` block the dataset has no
+        source files (its arguments are the whole key).
     version : int
         The loader's output format; bump it whenever a change to the loader
         changes what it produces, so that older caches are rebuilt.
@@ -52,12 +53,19 @@ def cached_loader(folder: str | None = None, *, root=None, version: int = 1):
     is loaded without the cache: its own code may change the content after
     the parent's, which no key of the parent's arguments could know.
     """
-    def source_of(arguments: dict) -> str | None:
-        if root is not None:
-            return root(arguments)
-        return dataset_root(arguments.get("path"), folder) if folder is not None else None
-
     def decorate(cls):
+        registry = getattr(cls, "registry", "")
+
+        def source_of(arguments: dict) -> str | None:
+            if root is not None:
+                return root(arguments)
+            name = folder
+            if name is None and registry:  # a release: its registry block names the folder
+                from ..download import dataset_info
+
+                name = dataset_info(registry).folder
+            return dataset_root(arguments.get("path"), name) if name is not None else None
+
         init = cls.__init__
         signature = inspect.signature(init)
         if "cache" not in signature.parameters:

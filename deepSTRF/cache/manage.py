@@ -7,6 +7,7 @@ import os
 import shutil
 
 from .files import is_complete, verify_processed
+from ..download.registry import name_key
 from .keys import _NOT_CONTENT, CACHE_NAME
 
 
@@ -72,8 +73,8 @@ def verify_caches(roots: list[str], name: str | None = None) -> list[dict]:
 
 
 def _is_class(class_name: str, name: str) -> bool:
-    short = class_name.rsplit(".", 1)[-1].lower().removesuffix("dataset")
-    return short == name.lower().removesuffix("dataset")
+    """Whether the cached class is dataset ``name`` in any spelling (``NS1``, ``NS1Dataset``, ``crcns_aa1``)."""
+    return name_key(class_name.rsplit(".", 1)[-1]) == name_key(name)
 
 
 def clear_caches(roots: list[str], name: str | None = None) -> list[str]:

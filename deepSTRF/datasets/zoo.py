@@ -1,44 +1,57 @@
-"""The datasets the ``deepstrf`` command knows by name, and their standard splits."""
+"""Every dataset the ``deepstrf`` command knows, by its one name, and their standard splits.
+
+The names are the registry's blocks (``deepSTRF/download/registry.txt``),
+each with its ``loader = <module>:<Class>``; the built-in simulated data
+are the one dataset without files. Any spelling users type is accepted
+(``crcns_aa1``, ``AA1``, ``CRCNSAA1Dataset``). Importing this module
+imports no dataset (and no torch).
+"""
 
 from __future__ import annotations
 
 import importlib
 
-from .neural_dataset import NeuralDataset
+from ..download.registry import load_registry, name_key
 
-#: name -> "module:class" of every dataset the command knows (imported on use)
-DATASETS: dict[str, str] = {
-    "simulated": "simulated:SimulatedDataset",
-    "ns1": "ns1:NS1Dataset",
-    "nat4": "nat4:NAT4Dataset",
-    "wingert2026": "wingert2026:Wingert2026Dataset",
-    "espejo": "espejo:EspejoDataset",
-    "crcns_aa1": "crcns_aa1:CRCNSAA1Dataset",
-    "crcns_aa2": "crcns_aa2:CRCNSAA2Dataset",
-    "crcns_aa4": "crcns_aa4:CRCNSAA4Dataset",
-    "crcns_ac1": "crcns_ac1:CRCNSAC1Dataset",
-    "le2025": "le_2025:Le2025Dataset",
-    "alice_eeg": "alice_eeg:AliceEEGDataset",
-    "downer2025": "downer2025:Downer2025Dataset",
-}
+#: datasets made from nothing but their arguments: name -> "module:class"
+BUILT_IN = {"Simulated": "simulated:SimulatedDataset"}
 
 _EST = {"est", "estimation", "train", "validation"}  # 'validation' (NS1) is held out of the fit, not the test
 _TEST = {"val", "test"}  # 'val' (NAT4, Wingert) is the repeated test set
 
 
-def load_dataset(name: str, path=None, download: bool = False, **kwargs) -> NeuralDataset:
-    """Instantiate a dataset by its command-line name (case-insensitive)."""
-    key = name.lower()
-    if key not in DATASETS:
-        raise KeyError(f"unknown dataset {name!r}; available: {', '.join(sorted(DATASETS))}")
-    module, cls = DATASETS[key].split(":")
-    dataset_class = getattr(importlib.import_module(f"deepSTRF.datasets.audio.{module}"), cls)
-    if key == "simulated":  # generated data: no files, nothing to download
-        return dataset_class(**kwargs)
-    return dataset_class(path, download=download, **kwargs)
+def datasets() -> dict[str, str]:
+    """``{name: 'module:class'}`` of every dataset, built-in ones first, then the registry's in its order."""
+    out = dict(BUILT_IN)
+    out.update({name: info.loader for name, info in load_registry().items() if info.loader})
+    return out
 
 
-def standard_split(ds: NeuralDataset) -> tuple[list[int], list[int]]:
+def canonical_name(name: str) -> str:
+    """The dataset's one name for any spelling of it; ``KeyError`` listing the names otherwise."""
+    table = datasets()
+    want = name_key(name)
+    for canonical in table:
+        if name_key(canonical) == want:
+            return canonical
+    raise KeyError(f"unknown dataset {name!r}; available: {', '.join(table)}")
+
+
+def dataset_class(name: str):
+    """The class of dataset ``name`` (any spelling), imported on demand."""
+    module, cls = datasets()[canonical_name(name)].split(":")
+    return getattr(importlib.import_module(f"deepSTRF.datasets.audio.{module}"), cls)
+
+
+def load_dataset(name: str, path=None, download: bool = False, **kwargs):
+    """Instantiate a dataset by its name (any spelling)."""
+    cls = dataset_class(name)
+    if canonical_name(name) in BUILT_IN:  # generated data: no files, nothing to download
+        return cls(**kwargs)
+    return cls(path, download=download, **kwargs)
+
+
+def standard_split(ds) -> tuple[list[int], list[int]]:
     """The dataset's published estimation / test stimuli (absolute indices).
 
     Read from ``stim_meta['subset']`` (``'est'``/``'val'``) or

@@ -46,6 +46,7 @@ class DatasetInfo:
 
     name: str
     folder: str = ""
+    loader: str = ""
     account: str = ""
     licence: str = ""
     size: str = ""
@@ -93,7 +94,8 @@ def parse_registry(text: str, origin: str = REGISTRY_FILE) -> dict[str, DatasetI
             continue
         key, sep, value = stripped.partition("=")
         key = key.strip()
-        if not sep or key not in ("folder", "account", "licence", "size", "citation", "waveforms", "waveform_dirs"):
+        if not sep or key not in ("folder", "loader", "account", "licence", "size", "citation", "waveforms",
+                                  "waveform_dirs"):
             fail(lineno, line, "expected 'key = value' with a known key or a 'file' line")
         setattr(current, key, value.strip())
     for info in datasets.values():
@@ -150,10 +152,21 @@ def load_registry() -> dict[str, DatasetInfo]:
     return parse_registry(text, f"deepSTRF/download/{REGISTRY_FILE}")
 
 
+def name_key(name: str) -> str:
+    """The spelling-free form of a dataset name: ``'crcns_aa1'``, ``'AA1'``, ``'CRCNSAA1Dataset'`` -> ``'aa1'``."""
+    key = str(name).lower()
+    for ch in "_- .":
+        key = key.replace(ch, "")
+    key = key.removesuffix("dataset")
+    return key.removeprefix("crcns") if key.startswith("crcns") and len(key) > 5 else key
+
+
 def dataset_info(name: str) -> DatasetInfo:
-    """The registry block of ``name`` (case-insensitive)."""
+    """The registry block of ``name``, in any of the spellings users type (case, underscores, a
+    ``crcns_`` prefix, the class name: ``'crcns_aa1'``, ``'AA1'`` and ``'CRCNSAA1Dataset'`` are one)."""
     reg = load_registry()
+    want = name_key(name)
     for key, info in reg.items():
-        if key.lower() == name.lower():
+        if name_key(key) == want:
             return info
     raise KeyError(f"no dataset {name!r} in the registry; known: {', '.join(reg)}")

@@ -80,11 +80,12 @@ class AudioNeuralDataset(NeuralDataset):
             )
         return shape[1] // hop
 
-    def _finish(self, builder, F: int, audio_fs: int | None, hearing_range_hz=None, smooth: bool = False) -> None:
-        """End of a loader's ``__init__``: set the attributes, take the builder's
-        data, validate, and smooth if asked (21-ms normalised Hann window)."""
+    def _finish(self, builder, F: int, hearing_range_hz=None, smooth: bool = False) -> None:
+        """End of a loader's ``__init__`` (and of :meth:`DatasetBuilder.build`): set the attributes
+        (``audio_fs`` is the builder's: None in spectrogram mode), take the builder's data, validate,
+        and smooth if asked (21-ms normalised Hann window)."""
         self.F = F
-        self.audio_fs = audio_fs
+        self.audio_fs = builder.audio_fs
         self.hearing_range_hz = hearing_range_hz
         builder.fill(self)
         self.validate()

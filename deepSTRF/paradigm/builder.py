@@ -137,6 +137,14 @@ class DatasetBuilder:
             for k, v in zip("sncor", (s, n, c, o + i * R * T, R)):
                 self._cols[k].append(v)
 
+    def stim_array(self, stim: int) -> np.ndarray:
+        """Stimulus ``stim`` as stored, a writable float32 view (for loaders that normalise over all
+        stimuli once every one has been added; the values must stay finite)."""
+        s = check_index("stim", stim, self.n_stims)
+        c, o = self._stim_loc[s]
+        shape = self._stim_shapes[s]
+        return self._stim_buf.chunks[c][o: o + int(np.prod(shape))].reshape(shape)
+
     def select_stims(self, order) -> None:
         """Keep only these stimuli, in this order (indices as returned by ``add_stim``).
 
@@ -195,11 +203,7 @@ class DatasetBuilder:
                 raise ValueError("F must be given in waveform mode or when no stimulus was added")
             F = self._stim_shapes[0][1]
         ds = AudioNeuralDataset(path, self.dt_ms)
-        ds.F = F
-        ds.audio_fs = self.audio_fs
-        ds.hearing_range_hz = hearing_range_hz
         if name is not None:
             ds.name = name
-        self.fill(ds)
-        ds.validate()
+        ds._finish(self, F, hearing_range_hz)
         return ds

@@ -8,12 +8,11 @@ import re
 
 import numpy as np
 
-from ..._checks import check_option, check_positive, exact_hop
+from ..._checks import check_choices, check_option, check_positive, check_waveform_args, exact_hop  # noqa: F401
 from ...dsp.binning import bin_spikes
 from ...dsp.resample import resample
 from ...dsp.spectrogram import COMPRESSIONS, mel_spectrogram
 from ...io.wav import read_wav
-from .._loading import check_waveform_args
 from ._waveforms import lock_to_grid
 
 _CELL = re.compile(r"^([^_]+)_(\d+)(?:_([A-Z]))?$")
@@ -27,16 +26,6 @@ def check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_f
     check_option("compression", compression, COMPRESSIONS)
     check_positive("window_ms", window_ms)
     check_waveform_args(return_waveform, audio_fs, dt_ms)
-
-
-def check_choices(name: str, values, allowed) -> list:
-    """A tuple/list argument whose members must all be allowed (a single string is accepted too)."""
-    values = [values] if isinstance(values, str) else list(values)
-    if not values:
-        raise ValueError(f"{name} must not be empty; allowed: {', '.join(map(repr, allowed))}")
-    for v in values:
-        check_option(f"{name} entry", v, allowed)
-    return values
 
 
 def cell_parts(name: str) -> dict:

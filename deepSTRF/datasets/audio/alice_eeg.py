@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ..._checks import check_option, check_positive, exact_hop
+from ..._checks import check_option, check_positive, check_waveform_args, exact_hop
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
@@ -19,8 +19,8 @@ from ...dsp.resample import resample
 from ...dsp.spectrogram import erb_gaussian_spectrogram
 from ...io.fif import FifFormatError, mne_module, read_eeg
 from ...io.wav import read_wav
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import check_waveform_args, dataset_root, require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._crcns import working_rate
 from ._waveforms import lock_to_grid
 
@@ -28,8 +28,8 @@ LAYOUTS = ("neurons", "repeats")
 BACKENDS = ("gaussian", "heeris")
 
 
-@cached_loader("Alice_EEG")
-class AliceEEGDataset(AudioNeuralDataset):
+@cached_loader()
+class AliceEEGDataset(Release, AudioNeuralDataset):
     """PyTorch dataset for EEG from the Alice audiobook listening paradigm.
 
     33 adults listened to the first chapter of *Alice in Wonderland*
@@ -86,6 +86,8 @@ class AliceEEGDataset(AudioNeuralDataset):
     et al. (2023) eLife.
     """
 
+    registry = "AliceEEG"
+
     def __init__(self, path: str | None = None, subjects=None, dt_ms: float = 10.0, n_frequency_bands: int = 8,
                  treat_subjects_as: str = "neurons", hp_freq_hz: float | None = 1.0, lp_freq_hz: float | None = None,
                  window_ms: float | None = None, fmin: float = 80.0, fmax: float | None = None,
@@ -98,11 +100,8 @@ class AliceEEGDataset(AudioNeuralDataset):
         check_waveform_args(return_waveform, audio_fs, dt_ms)
         mne_module()  # fail now, with the install hint, if MNE is missing
         super().__init__(path, float(dt_ms))
-        root = dataset_root(path, "Alice_EEG")
-        self.path, self.treat_subjects_as = root, treat_subjects_as
-        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
-            download_alice_eeg(root)
-        require(root, ["stimuli"], "AliceEEG", f"pass download=True, or fetch them with download_alice_eeg({root!r})")
+        self.treat_subjects_as = treat_subjects_as
+        root = self._open_release(path, download, ["stimuli"])
         found = _find_subjects(root)
         if not found:
             raise FileNotFoundError(f"AliceEEG: no eeg.K/eeg/<Sxx>/<Sxx>_alice-raw.fif under {root}")
@@ -110,7 +109,7 @@ class AliceEEGDataset(AudioNeuralDataset):
         unknown = [s for s in chosen if s not in found]
         if unknown:
             raise ValueError(f"subjects {unknown} are not in {root}; available: {', '.join(sorted(found))}")
-        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         T_of = []
         for k, wav in enumerate(_stimulus_files(root), start=1):
             x, rate = read_wav(wav)
@@ -154,7 +153,7 @@ class AliceEEGDataset(AudioNeuralDataset):
                     if not np.isnan(slab[n]).all():
                         b.add_response(k, n, slab[n])
         self.species, self.behavioral_state = "human", "passive-listening"
-        self._finish(b, n_frequency_bands, audio_fs if return_waveform else None, (20.0, 20000.0))
+        self._finish(b, n_frequency_bands, (20.0, 20000.0))
 
 
 def _find_subjects(root: str) -> dict[str, str]:

@@ -11,16 +11,16 @@ import os
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.crcns import index_class_folder, read_spike_file
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import dataset_root, require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, cell_parts, check_choices, check_common, stimulus
 
 AREAS = ("Field_L", "MLd")
 CLASSES = ("conspecific", "flatrip")
 
 
-@cached_loader("AA1")
-class CRCNSAA1Dataset(AudioNeuralDataset):
+@cached_loader()
+class CRCNSAA1Dataset(Release, AudioNeuralDataset):
     """PyTorch dataset for the CRCNS-AA1 recordings.
 
     Extracellular, spike-sorted single units of anesthetized adult male
@@ -71,6 +71,8 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
     mechanism for auditory discrimination of natural sounds. Nat Neurosci.
     """
 
+    registry = "AA1"
+
     def __init__(self, path: str | None = None, areas=("Field_L", "MLd"), stimuli=("conspecific", "flatrip"),
                  animals="all", dt_ms=1, smooth=True, n_mels=32, compression="cubic", window_ms: float = 10.0,
                  return_waveform: bool = False, audio_fs: int = 32000, download: bool = False,
@@ -79,12 +81,8 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
         classes = check_choices("stimuli", stimuli, CLASSES)
         check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_fs)
         super().__init__(path, float(dt_ms))
-        root = dataset_root(path, "AA1")
-        self.path = root
-        needed = [f"{a}_cells" for a in areas] + ["all_stims"]
-        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
-            download_aa1(root, username, password)
-        require(root, needed, "CRCNS-AA1", f"pass download=True (CRCNS account), or unzip crcns-aa1.zip into {root}")
+        root = self._open_release(path, download, [f"{a}_cells" for a in areas] + ["all_stims"], username=username,
+                                  password=password)
         wanted = None if animals == "all" else set([animals] if isinstance(animals, str) else animals)
         if wanted is not None:
             unknown = sorted(wanted - set(get_animals_ids(root)))
@@ -105,7 +103,7 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
         if not cells:
             raise ValueError(f"CRCNS-AA1: no cell in {root} matches areas={areas}, stimuli={classes}, "
                              f"animals={animals!r}")
-        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         for area, cell, _ in cells:
             b.add_neuron(cell_id=cell, area=area, **cell_parts(cell))
         for c in classes:
@@ -126,7 +124,7 @@ class CRCNSAA1Dataset(AudioNeuralDataset):
                 for n in heard:
                     b.add_response(s, n, bin_trials(read_spike_file(cells[n][2][c][wav]), self.dt_ms, T))
         self.species = SPECIES
-        self._finish(b, n_mels, audio_fs if return_waveform else None, HEARING_RANGE_HZ, smooth)
+        self._finish(b, n_mels, HEARING_RANGE_HZ, smooth)
 
 
 def get_animals_ids(data_path: str) -> list[str]:

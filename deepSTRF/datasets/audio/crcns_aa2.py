@@ -11,8 +11,8 @@ import os
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.crcns import index_class_folder, read_headerless_csv, read_spike_file
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import dataset_root, require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, cell_parts, check_choices, check_common, stimulus
 
 FIELD_L = ("L", "L1", "L2a", "L2b", "L3")
@@ -20,8 +20,8 @@ AREAS = ("Field_L", "L", "L1", "L2a", "L2b", "L3", "mld", "OV", "CM", "None")
 CLASSES = ("conspecific", "flatrip", "songrip")
 
 
-@cached_loader("AA2")
-class CRCNSAA2Dataset(AudioNeuralDataset):
+@cached_loader()
+class CRCNSAA2Dataset(Release, AudioNeuralDataset):
     """PyTorch dataset for the CRCNS-AA2 recordings (OV, MLd, Field L, CM).
 
     494 spike-sorted single units of 57 male zebra finches: 143 MLd, 59 OV,
@@ -68,6 +68,8 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
     generating complex representations for natural sounds. J Neurophysiol.
     """
 
+    registry = "AA2"
+
     def __init__(self, path: str | None = None, areas=("Field_L", "mld", "OV", "CM", "None"),
                  stimuli=("conspecific", "flatrip", "songrip"), animals="all", dt_ms=1, smooth=True, n_mels=32,
                  compression="cubic", window_ms: float = 10.0, return_waveform: bool = False, audio_fs: int = 32000,
@@ -76,12 +78,8 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
         classes = check_choices("stimuli", stimuli, CLASSES)
         check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_fs)
         super().__init__(path, float(dt_ms))
-        root = dataset_root(path, "AA2")
-        self.path = root
-        needed = ["all_cells", "all_stims", "cell_regions.csv", "cell_stim_classes.csv", "stim_data.csv"]
-        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
-            download_aa2(root, username, password)
-        require(root, needed, "CRCNS-AA2", f"pass download=True (CRCNS account), or extract the three archives into {root}")
+        root = self._open_release(path, download, ["all_cells", "all_stims", "cell_regions.csv", "cell_stim_classes.csv",
+                                                   "stim_data.csv"], username=username, password=password)
         regions = get_area_cells(os.path.join(root, "cell_regions.csv"))
         birds = get_animals_ids(os.path.join(root, "cell_stim_classes.csv"))
         wanted = set(birds) if animals == "all" else set([animals] if isinstance(animals, str) else animals)
@@ -104,7 +102,7 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
         if not cells:
             raise ValueError(f"CRCNS-AA2: no cell matches areas={areas}, stimuli={classes}, animals={animals!r}")
         table = load_stim_data_csv(os.path.join(root, "stim_data.csv"))
-        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         for region, cell, _ in cells:
             b.add_neuron(cell_id=cell, area=region, **cell_parts(cell))
         for c in classes:
@@ -122,7 +120,7 @@ class CRCNSAA2Dataset(AudioNeuralDataset):
                     if spikes:
                         b.add_response(s, n, bin_trials(read_spike_file(spikes), self.dt_ms, T))
         self.species = SPECIES
-        self._finish(b, n_mels, audio_fs if return_waveform else None, HEARING_RANGE_HZ, smooth)
+        self._finish(b, n_mels, HEARING_RANGE_HZ, smooth)
 
 
 def _discover(cells, c: str) -> list[str]:

@@ -17,8 +17,8 @@ import numpy as np
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.crcns import read_aa4_unit
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import dataset_root, require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, check_choices, check_common, stimulus
 
 AA4_ANIMAL_IDS = ("BlaBro09xxF", "GreBlu9508M", "LblBlu2028M", "WhiBlu5396M", "WhiWhi4522M", "YelBlu6903F")
@@ -26,8 +26,8 @@ TYPES = ("song", "call", "mlnoise")
 _SUBSORT = re.compile(r"_ss(\d+)$")
 
 
-@cached_loader("AA4")
-class CRCNSAA4Dataset(AudioNeuralDataset):
+@cached_loader()
+class CRCNSAA4Dataset(Release, AudioNeuralDataset):
     """PyTorch dataset for the CRCNS-AA4 recordings.
 
     1401 extracellular single and multi units of six anesthetized adult
@@ -81,6 +81,8 @@ class CRCNSAA4Dataset(AudioNeuralDataset):
     calls. PLoS Comput Biol.
     """
 
+    registry = "AA4"
+
     def __init__(self, path: str | None = None, animals="all", stimuli=("song", "call", "mlnoise"), dt_ms=1.0,
                  smooth=True, n_mels=32, compression="cubic", window_ms: float = 10.0, return_waveform: bool = False,
                  audio_fs: int = 24000, download: bool = False, username: str | None = None,
@@ -89,13 +91,9 @@ class CRCNSAA4Dataset(AudioNeuralDataset):
         types = check_choices("stimuli", stimuli, TYPES)
         check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_fs)
         super().__init__(path, float(dt_ms))
-        root = dataset_root(path, "AA4")
-        self.path = root
-        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
-            download_aa4(root, animals, username, password)
-        require(root, animals, "CRCNS-AA4", f"pass download=True (CRCNS account), or untar the animals' archives "
-                f"into {root} (download_aa4 fetches only the animals you name)")
-        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        root = self._open_release(path, download, animals, groups=list(animals) + ["code"], username=username,
+                                  password=password)
+        b = self._builder(return_waveform, audio_fs)
         registry: dict[str, tuple[int, int]] = {}  # md5 -> (stim index, T)
         missing_wavs = []
         for animal in animals:
@@ -131,7 +129,7 @@ class CRCNSAA4Dataset(AudioNeuralDataset):
         if b.n_neurons == 0:
             raise ValueError(f"CRCNS-AA4: no unit of {animals} in {root} has stimuli of types {types}")
         self.species = SPECIES
-        self._finish(b, n_mels, audio_fs if return_waveform else None, HEARING_RANGE_HZ, smooth)
+        self._finish(b, n_mels, HEARING_RANGE_HZ, smooth)
 
 
 def _unit_meta(path: str, animal: str, attrs: dict, sort_type: str) -> dict:

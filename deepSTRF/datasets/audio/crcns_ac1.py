@@ -1,7 +1,7 @@
 """CRCNS-AC1 (Machens, Wehr & Zador 2004; Asari & Zador 2009): rat A1
 whole-cell membrane potential and MGB cell-attached spikes to natural sounds.
 
-Source: CRCNS portal (free account), three zips (``[CRCNS_AC1]``).
+Source: CRCNS portal (free account), three zips (``[AC1]``).
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import warnings
 
 import numpy as np
 
-from ..._checks import check_positive, exact_hop
+from ..._checks import check_positive, check_waveform_args, exact_hop
+from ..._paths import dataset_root
 from ...cache import cached_loader
 from ...download import download_dataset, unpack_dataset
 from ...dsp.spectrogram import goertzel_spectrogram
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import check_waveform_args, dataset_root
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from . import asari, wehr
 from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating, clean  # noqa: F401
 from ._crcns import check_choices
@@ -27,8 +28,8 @@ SUBTREES = (("crcns-ac1.zip", "crcns-ac1", "crcns-ac1/wehr/Summary.mat"),
             ("crcns-ac1-asari-results-2.zip", "crcns-ac1-asari-results-2", "crcns-ac1-asari-results-2/asari-results-2"))
 
 
-@cached_loader("CRCNS_AC1")
-class CRCNSAC1Dataset(AudioNeuralDataset):
+@cached_loader()
+class CRCNSAC1Dataset(Release, AudioNeuralDataset):
     """Unified loader for the Wehr + Asari subsets of CRCNS-AC1.
 
     Anaesthetised rat: Wehr, A1 whole-cell membrane potential at 4 kHz
@@ -85,6 +86,8 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
     Biol 8:1456.
     """
 
+    registry = "AC1"
+
     def __init__(self, path: str | None = None, experimenter=("wehr", "asari"), sites=("A1", "MGB"),
                  dt_ms: float = 5.0, fmin: float = 100.0, fmax: float = 45000.0, bins_per_octave: int = 6,
                  window_ms: float | None = None, detrend_med_ms: float = 100.0, detrend_gauss_ms: float = 10.0,
@@ -99,7 +102,7 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
         check_waveform_args(return_waveform, audio_fs, dt_ms)
         gating = gating or RepeatGating()
         super().__init__(path, float(dt_ms))
-        root = dataset_root(path, "CRCNS_AC1")
+        root = dataset_root(path, self.folder_name())
         self.path = root
         _ensure_extracted(root, download, username, password)
         cells = []
@@ -124,7 +127,7 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
         if not kept:
             raise ValueError(f"CRCNS-AC1: no cell with a usable natural-sound response for experimenter="
                              f"{experimenters}, sites={site_list} in {root}")
-        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         for cell, _ in kept:
             b.add_neuron(**cell["meta"])
         index = {}
@@ -150,7 +153,7 @@ class CRCNSAC1Dataset(AudioNeuralDataset):
                           "select by nrn_meta['signal_type'] before training one model", RuntimeWarning, stacklevel=2)
         self.species = "rat"
         n_bands = goertzel_spectrogram(np.zeros(8), 1000.0, 1.0, fmin, fmax, bins_per_octave).shape[0]
-        self._finish(b, n_bands, audio_fs if return_waveform else None, (250.0, 76000.0))
+        self._finish(b, n_bands, (250.0, 76000.0))
 
 
 def _ensure_extracted(root: str, download: bool, username, password) -> None:
@@ -164,7 +167,7 @@ def _ensure_extracted(root: str, download: bool, username, password) -> None:
         raise FileNotFoundError("CRCNS-AC1: " + "; ".join(absent) + "; pass download=True (CRCNS account) or place "
                                 "the three zips in the folder (all three are needed whatever the subset)")
     if missing:
-        unpack_dataset("CRCNS_AC1", root)  # each zip into the folder named after it (markers, safe extraction)
+        unpack_dataset("AC1", root)  # each zip into the folder named after it (markers, safe extraction)
 
 
 def download_ac1(dest: str | None = None, *, username: str | None = None, password: str | None = None) -> str:
@@ -177,4 +180,4 @@ def download_ac1(dest: str | None = None, *, username: str | None = None, passwo
     username, password : str, optional
         CRCNS credentials; default ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``.
     """
-    return download_dataset("CRCNS_AC1", dest, username=username, password=password, extract=False)
+    return download_dataset("AC1", dest, username=username, password=password, extract=False)

@@ -22,8 +22,8 @@ from ...dsp.binning import bin_windows, rebin_sum
 from ...dsp.resample import resample
 from ...dsp.spectrogram import kaldi_fbank
 from ...io.downer import read_channel_file, read_mvoc_slots, read_session_sheet, read_timit_table
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._crcns import check_choices
 from ._downer import FINE_AREA, channel_files, decide, tuning
 from ._waveforms import lock_to_grid
@@ -42,7 +42,7 @@ def _source_folder(arguments: dict) -> str:
 
 
 @cached_loader(root=_source_folder)
-class Downer2025Dataset(AudioNeuralDataset):
+class Downer2025Dataset(Release, AudioNeuralDataset):
     """Squirrel-monkey auditory cortex (Downer 2025 / Ahmed 2025).
 
     Multi-unit threshold-crossing spike trains (one unit per channel) from
@@ -104,6 +104,11 @@ class Downer2025Dataset(AudioNeuralDataset):
     Downer, Bigelow, Runfeldt & Malone (2021). J Neurophysiol.
     """
 
+    registry = "Downer2025"
+
+    def _download(self, root, groups, username, password):
+        download_downer2025(os.path.dirname(root))  # the archive unpacks into <parent>/auditory_cortex_data
+
     def __init__(self, path: str | None = None, stimuli: str = "timit", dt_ms: float = 5.0, n_mels: int = 80,
                  compression: str = "log1p", spec_zscore: bool = True, smooth: bool = True, subset: str = "all",
                  animals="all", areas=None, sessions=None, audio_fs: int = 16000, fmax: int = 8000,
@@ -119,14 +124,10 @@ class Downer2025Dataset(AudioNeuralDataset):
         animal_list = None if animals == "all" else check_choices("animals", animals, ("b", "c", "f"))
         area_list = None if areas is None else check_choices("areas", areas, AREAS)
         super().__init__(path, float(dt_ms))
-        if path is None:
-            path = os.path.join(default_cache_dir("Downer2025"), "auditory_cortex_data")
-        root = os.path.abspath(str(path))
-        self.path, self.stimuli = root, stimuli
-        needed = ["sessions_metadata.yml", "sessions"] + STIM_FILES[stimuli]
-        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
-            root = download_downer2025(os.path.dirname(root))
-        require(root, needed, "Downer2025", "pass download=True (29 GB) or point path= at auditory_cortex_data/")
+        self.stimuli = stimuli
+        root = self._open_release(path, download, ["sessions_metadata.yml", "sessions"] + STIM_FILES[stimuli],
+                                  root=_source_folder({"path": path}),
+                                  hint="path= is the auditory_cortex_data/ folder (29 GB)")
         sheet = read_session_sheet(os.path.join(root, "sessions_metadata.yml"))
         units = _units(root, sheet, animal_list, area_list, sessions)
         if not units:
@@ -159,7 +160,7 @@ class Downer2025Dataset(AudioNeuralDataset):
                     else st["meta"]["n_reps_in_wav"] == n_test)
             st["meta"].update(split="test" if test else "estimation", n_reps_canonical=n_test if test else 1)
         ids = [i for i in sorted(table) if subset == "all" or table[i]["meta"]["split"] == subset]
-        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         for _, meta in units:
             b.add_neuron(**meta)
         index = {}
@@ -200,7 +201,7 @@ class Downer2025Dataset(AudioNeuralDataset):
                 b.add_responses(s, neurons, block)
         self.species = "squirrel monkey"
         self._smoothed = bool(smooth)
-        self._finish(b, n_mels, audio_fs if return_waveform else None, (250.0, 43000.0), smooth)
+        self._finish(b, n_mels, (250.0, 43000.0), smooth)
 
     def compute_paper_tuning(self, n_resamples: int = 10000, dt_ms_analysis: float = 50.0, seed: int = 0,
                              alpha: float = 0.05, delta: float = 0.5, verbose: bool = True) -> dict:

@@ -15,15 +15,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..._checks import check_option, check_positive, exact_hop
+from ..._checks import check_fixed, check_option, check_positive, exact_hop
 from ..._paths import inside, safe_name
 from ...cache import cached_loader
 from ...download import HTTPStatusError, dataset_folder, dataset_info, download_dataset, fetch_file
 from ...download.datasets import lock
 from ...dsp.binning import bin_windows
 from ...io.nems import RecordingError, epoch_bounds, read_recording
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import check_fixed, dataset_root, require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._waveforms import locked_waveform
 
 STIMULI = ("nat", "vmn")
@@ -32,8 +32,8 @@ RELEASE = {"nat": ("A1_natural_sounds", "ozgf", 18), "vmn": ("A1_voc_mod_noise",
 _ID = re.compile(r"^([A-Za-z]+)\d+[A-Za-z]?-([A-Za-z]*\d+)(?:-(\d+))?$")
 
 
-@cached_loader("Espejo")
-class EspejoDataset(AudioNeuralDataset):
+@cached_loader()
+class EspejoDataset(Release, AudioNeuralDataset):
     """PyTorch dataset for Lopez-Espejo et al. (2019) ferret A1 recordings.
 
     Awake, passively listening ferrets, primary auditory cortex, single units,
@@ -87,6 +87,8 @@ class EspejoDataset(AudioNeuralDataset):
     15(10): e1007430. https://doi.org/10.1371/journal.pcbi.1007430
     """
 
+    registry = "Espejo"
+
     def __init__(self, path: str | None = None, stimuli: str = "nat", dt_ms: float = 10.0, subset: str = "all",
                  cells: Sequence[str] | None = None, smooth: bool = False, return_waveform: bool = False,
                  audio_fs: int = 44100, download: bool = False, cache: bool = True):
@@ -100,12 +102,9 @@ class EspejoDataset(AudioNeuralDataset):
             check_positive("audio_fs", audio_fs, integer=True)
             exact_hop(audio_fs, dt_ms)
         super().__init__(path, dt_ms)
-        root = dataset_root(path, "Espejo")
         folder, stimfmt, F = RELEASE[stimuli]
-        self.path, self.stimuli, self.subset = root, stimuli, subset
-        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
-            download_espejo(stimuli, root)
-        require(root, [folder], "Espejo", f"pass download=True, or fetch it with download_espejo({stimuli!r}, {root!r})")
+        self.stimuli, self.subset = stimuli, subset
+        root = self._open_release(path, download, [folder], groups=[stimuli])
         archives = sorted(glob.glob(os.path.join(root, folder, "**", "*.tgz"), recursive=True)
                           + glob.glob(os.path.join(root, folder, "**", "*.tar.gz"), recursive=True))
         if not archives:
@@ -122,7 +121,7 @@ class EspejoDataset(AudioNeuralDataset):
         names = [n for n in sorted(registry) if subset == "all" or registry[n]["split"] == subset]
         wavs = _waveforms(names, root, download) if return_waveform else None
 
-        b = DatasetBuilder(dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         index = {}
         for u in units:
             index[u] = b.add_neuron(cell_id=u, experiment_set=stimuli, **_id_parts(u))
@@ -144,7 +143,7 @@ class EspejoDataset(AudioNeuralDataset):
                         rows.setdefault(u, []).append(_unit_rows(site, u, name, T))
             for u, parts in rows.items():
                 b.add_response(s, index[u], np.concatenate(parts, axis=0))
-        self._finish(b, F, audio_fs if return_waveform else None, (200.0, 40000.0), smooth)
+        self._finish(b, F, (200.0, 40000.0), smooth)
 
 
 def _read_site(path: str, stimfmt: str) -> dict:

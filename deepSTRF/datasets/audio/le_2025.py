@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from ..._checks import check_option, check_positive, exact_hop
+from ..._checks import check_option, check_positive, check_waveform_args, exact_hop
 from ..._paths import default_cache_dir
 from ...cache import cached_loader
 from ...download import download_dataset
@@ -21,8 +21,8 @@ from ...dsp.gammatone import gammatone_gram
 from ...io.pprox import read_pprox
 from ...io.tables import read_table
 from ...io.wav import read_wav, wav_info
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import check_waveform_args, require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._crcns import bin_trials
 from ._waveforms import lock_to_grid
 
@@ -64,7 +64,7 @@ def _source_folder(arguments: dict) -> str | None:
 
 
 @cached_loader(root=_source_folder)
-class Le2025Dataset(AudioNeuralDataset):
+class Le2025Dataset(Release, AudioNeuralDataset):
     """deepSTRF wrapper for one sub-experiment of Le, Bjoring & Meliza (2025).
 
     Single units of the auditory pallium of anesthetized adult zebra finches
@@ -123,6 +123,11 @@ class Le2025Dataset(AudioNeuralDataset):
     occluded syllables in conspecific song. Nat Commun 16:8452.
     """
 
+    registry = "Le2025"
+
+    def _download(self, root, groups, username, password):
+        download_le2025(os.path.dirname(root))  # the zip unpacks into <parent>/zebf-auditory-restoration-1
+
     def __init__(self, path=None, experiment: str = "nat8b", dt_ms: float = 5.0, n_bands: int = 50,
                  fmin: float = 1000.0, fmax: float = 8000.0, window_ms: float = 2.5, smooth: bool = True,
                  keep_areas=None, compute_reliability: bool = True, download: bool = False,
@@ -132,20 +137,18 @@ class Le2025Dataset(AudioNeuralDataset):
         check_positive("n_bands", n_bands, integer=True)
         check_positive("window_ms", window_ms)
         check_waveform_args(return_waveform, audio_fs, dt_ms)
-        if path is None:
-            if not download:
-                raise ValueError("Le2025Dataset needs path= (the unpacked zebf-auditory-restoration-1 folder) "
-                                 "or download=True")
-            path = download_le2025()
-        root = os.path.abspath(str(path))
+        if path is None and not download:
+            raise ValueError("Le2025Dataset needs path= (the unpacked zebf-auditory-restoration-1 folder) "
+                             "or download=True")
+        root = _source_folder({"path": path, "download": download})
         super().__init__(root, float(dt_ms))
         self.experiment = experiment
         folders = [f for f, _ in EXPERIMENTS[experiment]]
-        require(root, [f"{experiment}-stimuli"] + folders, "Le2025",
-                "point path= at the unpacked zebf-auditory-restoration-1 folder, or pass download=True")
+        self._open_release(path, download, [f"{experiment}-stimuli"] + folders, root=root,
+                           hint="path= is the unpacked zebf-auditory-restoration-1 folder")
         tables = _tables(root)
         stims = _stimuli(root, experiment, tables)
-        b = DatasetBuilder(self.dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         T_of = {}
         for st in stims:
             x, rate = read_wav(st.pop("_path"))
@@ -176,7 +179,7 @@ class Le2025Dataset(AudioNeuralDataset):
         if b.n_neurons == 0:
             raise ValueError(f"Le2025: no unit of {experiment} in {root} matches keep_areas={keep_areas!r}")
         self.species, self.behavioral_state = "zebra finch", "anesthetized"
-        self._finish(b, n_bands, audio_fs if return_waveform else None, (250.0, 8000.0), smooth)
+        self._finish(b, n_bands, (250.0, 8000.0), smooth)
         if compute_reliability:
             q = self.compute_neuron_quality()
             for n, m in enumerate(self.nrn_meta):

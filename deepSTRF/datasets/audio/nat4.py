@@ -14,13 +14,14 @@ import re
 
 import numpy as np
 
-from ..._checks import check_option, exact_hop
+from ..._checks import check_fixed, check_option, check_waveform_args, exact_hop
+from ..._paths import dataset_root
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.lbhb import read_auditory_flags
 from ...io.nems import RecordingError, epoch_bounds, rasterize, read_recording
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import check_fixed, check_waveform_args, dataset_root, require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._waveforms import find_wav, locked_waveform, wav_index
 
 AREAS = ("A1", "PEG")
@@ -28,8 +29,8 @@ SUBSETS = ("all", "est", "val")
 _CELL = re.compile(r"^([A-Za-z]{3})\d+[a-z]-(\d+)-(\d+)$")
 
 
-@cached_loader("NAT4")
-class NAT4Dataset(AudioNeuralDataset):
+@cached_loader()
+class NAT4Dataset(Release, AudioNeuralDataset):
     """PyTorch dataset for NAT4 (Pennington & David, 2022 / 2023).
 
     Awake ferret auditory cortex, single units recorded site by site: A1
@@ -83,6 +84,8 @@ class NAT4Dataset(AudioNeuralDataset):
     auditory cortex. PLoS Comput Biol.
     """
 
+    registry = "NAT4"
+
     def __init__(self, path: str | None = None, area: str = "A1", dt_ms: float = 10.0, smooth: bool = False,
                  download: bool = False, subset: str = "all", return_waveform: bool = False,
                  audio_fs: int = 44100, cache: bool = True):
@@ -91,19 +94,16 @@ class NAT4Dataset(AudioNeuralDataset):
         check_fixed("dt_ms", dt_ms, 10.0, "NAT4", "the population recording is rasterised at 10 ms")
         check_waveform_args(return_waveform, audio_fs, dt_ms)
         super().__init__(path, dt_ms)
-        root = dataset_root(path, "NAT4")
-        self.path, self.area, self.subset = root, area, subset
+        self.area, self.subset = area, subset
+        root = dataset_root(path, self.folder_name())
         pop = f"{area}_NAT4_ozgf.fs100.ch18"
         pop_path = os.path.join(root, pop + ".tgz")
         if not os.path.exists(pop_path) and os.path.isdir(os.path.join(root, pop)):
-            pop_path = os.path.join(root, pop)
+            pop_path = os.path.join(root, pop)  # the population recording, already extracted
         needed = [os.path.basename(pop_path), f"{area}_pred_correlation.csv"]
         needed += [f"{area}_single_sites"] if subset != "est" else []
         needed += ["wav"] if return_waveform else []
-        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
-            download_nat4(area, root, wav=return_waveform)
-        require(root, needed, "NAT4", f"pass download=True, or fetch them with download_nat4({area!r}, {root!r}"
-                f"{', wav=True' if return_waveform else ''})")
+        self._open_release(path, download, needed, groups=[area] + (["wav"] if return_waveform else []))
 
         rec = read_recording(pop_path, signals=("resp", "stim"))
         resp, stim = rec.signal("resp"), rec.signal("stim")
@@ -120,7 +120,7 @@ class NAT4Dataset(AudioNeuralDataset):
         names = {"all": est + val, "est": est, "val": val}[subset]
         first = {n: i for i, n in reversed(list(enumerate(ep["name"])))}
 
-        b = DatasetBuilder(dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         auditory = read_auditory_flags(os.path.join(root, f"{area}_pred_correlation.csv"))
         for cid in cells:
             b.add_neuron(cell_id=cid, area=area, auditory=auditory.get(cid, False), **_cell_parts(cid))
@@ -150,7 +150,7 @@ class NAT4Dataset(AudioNeuralDataset):
                 b.add_response(s, int(n), block[:, n][None])
         if subset != "est":
             self._add_val(b, root, area, cells, names, val, T)
-        self._finish(b, 18, audio_fs if return_waveform else None, (200.0, 40000.0), smooth)
+        self._finish(b, 18, (200.0, 40000.0), smooth)
 
     @staticmethod
     def _add_val(b, root, area, cells, names, val, T):

@@ -13,13 +13,13 @@ import os
 
 import numpy as np
 
-from ..._checks import exact_hop
+from ..._checks import check_fixed, check_waveform_args, exact_hop
 from ..._paths import inside_relative
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.ns1 import read_metadata, read_spectrogram, read_spike_sets
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import check_fixed, check_waveform_args, dataset_root, require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._crcns import bin_trials
 from ._waveforms import locked_waveform
 
@@ -40,8 +40,8 @@ def wav_name(s: int) -> str:
     return f"source.2.sound.0.snr.0.token.0.fw.1.frozen.{s - 11}"
 
 
-@cached_loader("NS1")
-class NS1Dataset(AudioNeuralDataset):
+@cached_loader()
+class NS1Dataset(Release, AudioNeuralDataset):
     """PyTorch dataset for the NS1 (Harper et al. 2016, Rahman et al. 2020) data.
 
     119 multi/single units from primary auditory cortex (A1) of deeply
@@ -92,22 +92,19 @@ class NS1Dataset(AudioNeuralDataset):
     auditory input to cortex. PNAS.
     """
 
+    registry = "NS1"
+
     def __init__(self, path: str | None = None, dt_ms: float = 5.0, smooth: bool = True, download: bool = False,
                  return_waveform: bool = False, audio_fs: int = 48000, cache: bool = True):
         check_fixed("dt_ms", dt_ms, 5.0, "NS1", "the spectrogram is precomputed at 5 ms")
         check_waveform_args(return_waveform, audio_fs, dt_ms)
         super().__init__(path, dt_ms)
-        root = dataset_root(path, "NS1")
-        self.path = root
-        needed = ["test_data_5ms.mat", "MetadataSHEnCneurons.mat", "spikesandwav"]
-        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
-            download_ns1(root)
-        require(root, needed, "NS1", f"pass download=True, or fetch them with download_ns1({root!r})")
+        root = self._open_release(path, download, ["test_data_5ms.mat", "MetadataSHEnCneurons.mat", "spikesandwav"])
         spec = read_spectrogram(os.path.join(root, "test_data_5ms.mat"))
         if spec.shape[0] < N_STIMS or spec.shape[2] != T:
             raise ValueError(f"{os.path.join(root, 'test_data_5ms.mat')}: X_nfht has {spec.shape}; expected "
                              f"({N_STIMS}, F, 1, {T})")
-        b = DatasetBuilder(dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         hop = exact_hop(audio_fs, dt_ms) if return_waveform else None
         for s in range(N_STIMS):
             if return_waveform:
@@ -128,7 +125,7 @@ class NS1Dataset(AudioNeuralDataset):
             for s, trials in enumerate(read_spike_sets(spike_path, N_STIMS)):
                 trials = [t[t < WINDOW_MS] for t in trials]
                 b.add_response(s, n, bin_trials(trials, dt_ms, T))
-        self._finish(b, spec.shape[1], audio_fs if return_waveform else None, (200.0, 40000.0), smooth)
+        self._finish(b, spec.shape[1], (200.0, 40000.0), smooth)
 
 
 def _spike_file(root: str, rel: str) -> str | None:

@@ -14,14 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..._checks import check_option, exact_hop
+from ..._checks import check_fixed, check_option, check_waveform_args, exact_hop
 from ..._jsonfile import read_json, write_json
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...io.lbhb import read_cell_list
 from ...io.nems import RecordingError, read_recording
-from ...paradigm import AudioNeuralDataset, DatasetBuilder
-from .._loading import check_fixed, check_waveform_args, dataset_root, require
+from ...paradigm import AudioNeuralDataset
+from ..release import Release
 from ._waveforms import find_wav, locked_waveform, wav_index
 
 AREAS = ("A1", "PEG", "AC", "HC")
@@ -29,8 +29,8 @@ SUBSETS = ("all", "est", "val")
 _ID = re.compile(r"^([A-Za-z]{3})[A-Za-z0-9]*?(?:-[A-Z])?-(\d+)-(\d+)$")
 
 
-@cached_loader("Wingert2026")
-class Wingert2026Dataset(AudioNeuralDataset):
+@cached_loader()
+class Wingert2026Dataset(Release, AudioNeuralDataset):
     """PyTorch dataset for Wingert et al. 2026 (Nat Neurosci).
 
     Awake, passively listening ferrets; Kilosort-sorted single units on
@@ -92,6 +92,8 @@ class Wingert2026Dataset(AudioNeuralDataset):
     https://doi.org/10.1038/s41593-026-02216-0
     """
 
+    registry = "Wingert2026"
+
     def __init__(self, path: str | None = None, area=None, site=None, dt_ms: float = 10.0, subset: str = "all",
                  smooth: bool = False, log_compress: bool = True, log_offset: float = -1.0, download: bool = False,
                  include_unlabeled: bool = False, return_waveform: bool = False, audio_fs: int = 44100,
@@ -104,22 +106,15 @@ class Wingert2026Dataset(AudioNeuralDataset):
         sites = _as_list(site, "site")
         check_waveform_args(return_waveform, audio_fs, dt_ms)
         super().__init__(path, dt_ms)
-        root = dataset_root(path, "Wingert2026")
-        self.path, self.subset = root, subset
-        needed = ["cell_list.csv", "recordings"] + (["wav"] if return_waveform else [])
-        if download:  # idempotent: fetches only what is missing, repairs a half-extracted archive
-            download_wingert2026(root, wav=return_waveform)
-        require(root, needed, "Wingert2026", f"pass download=True, or fetch them with download_wingert2026({root!r}"
-                f"{', wav=True' if return_waveform else ''})")
+        self.subset = subset
+        wav = ["wav"] if return_waveform else []
+        root = self._open_release(path, download, ["cell_list.csv", "recordings"] + wav, groups=wav)
         units = _select_units(os.path.join(root, "cell_list.csv"), areas, sites, include_unlabeled)
         self.nrn_meta = units
         self.N_neurons = len(units)
         if _enumerate_only:
             return
-        self.F = 32
-        self.audio_fs = audio_fs if return_waveform else None
-        self.hearing_range_hz = (200.0, 40000.0)
-        b = DatasetBuilder(dt_ms, audio_fs if return_waveform else None)
+        b = self._builder(return_waveform, audio_fs)
         for u in units:
             b.add_neuron(**u)
         by_session: dict = {}
@@ -132,19 +127,15 @@ class Wingert2026Dataset(AudioNeuralDataset):
         b.select_stims([e[2] for e in order])
         band_lo = np.min([loader.bands[e[0]][0] for e in order], axis=0) if order else None
         band_hi = np.max([loader.bands[e[0]][1] for e in order], axis=0) if order else None
-        b.fill(self)
-        if not return_waveform and band_lo is not None:
+        if not return_waveform and band_lo is not None:  # per-band min-max over every loaded stimulus
             rng = np.where(band_hi > band_lo, band_hi - band_lo, 1.0).astype(np.float32)
             lo32 = band_lo.astype(np.float32)
-            stims = self.packed_stims
-            for s in range(len(stims)):
-                a = stims.array(s)[0]
+            for _, _, s in order:
+                a = b.stim_array(s)[0]
                 a -= lo32[:, None]
                 a /= rng[:, None]
                 a[a < 1e-6] = 0.0
-        self.validate()
-        if smooth:
-            self.smooth_responses(21.0)
+        self._finish(b, 32, (200.0, 40000.0), smooth)
 
 
 class _SessionLoader:
