@@ -44,7 +44,6 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 
 CHILD = r"""
 import json, os, pickle, sys, threading, time, warnings
@@ -142,7 +141,7 @@ def child(kind: str, root: str, mode: str) -> dict:
 def make_ns1_sized(root: str, n_units: int = 119) -> None:
     """The NS1 release layout at its real size, with the test suite's MAT-file writers."""
     import scipy.io
-    from test_ns1 import write_metadata, write_spikes
+    from deepSTRF.testing.ns1 import write_metadata, write_spikes
 
     os.makedirs(root)
     rng = np.random.default_rng(0)

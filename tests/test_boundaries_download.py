@@ -14,8 +14,8 @@ import zipfile
 
 import numpy as np
 import pytest
-from archive_fixtures import make_tgz, make_zip, md5
-from crcns_fixtures import write_pair, write_wav
+from deepSTRF.testing.formats import make_tgz, make_zip, md5
+from deepSTRF.testing.formats import write_pair, write_wav
 from disks import readonly_folder, small_disk
 from httpserver import FixtureServer, Route
 
@@ -461,7 +461,7 @@ def test_stimulus_names_from_data_cannot_become_paths_outside(hosts, tmp_path, n
 
 
 def test_espejo_waveform_mode_refuses_a_hostile_name_in_its_archive(tmp_path):
-    from test_espejo import h5_archive
+    from deepSTRF.testing.espejo import h5_archive
 
     from deepSTRF.datasets.audio import EspejoDataset
 
@@ -551,7 +551,7 @@ def test_the_command_line_gives_one_line_and_status_2(hosts, tmp_path, capsys, m
 
 
 def test_a_spike_file_path_from_the_ns1_metadata_cannot_leave_the_folder(tmp_path):
-    from test_ns1 import UNITS, make_ns1, write_metadata
+    from deepSTRF.testing.ns1 import UNITS, make_ns1, write_metadata
 
     from deepSTRF.datasets.audio import NS1Dataset
 

@@ -136,7 +136,7 @@ def test_second_writer_keeps_the_first_cache_and_class_is_checked(sim, tmp_path)
 # ------------------------------------------------------------ every loader, through its constructor
 @pytest.fixture
 def ns1_root(tmp_path):
-    from test_ns1 import make_ns1
+    from deepSTRF.testing.ns1 import make_ns1
 
     (tmp_path / "ns1").mkdir()
     make_ns1(tmp_path / "ns1")
@@ -145,7 +145,7 @@ def ns1_root(tmp_path):
 
 @pytest.fixture
 def le_root(tmp_path):
-    from test_le2025 import make_le
+    from deepSTRF.testing.le2025 import make_le
 
     make_le(tmp_path / "le")
     return tmp_path / "le"
@@ -153,7 +153,7 @@ def le_root(tmp_path):
 
 @pytest.fixture
 def downer_root(tmp_path):
-    from test_downer import make_downer
+    from deepSTRF.testing.downer2025 import make_downer
 
     make_downer(tmp_path / "downer")
     return tmp_path / "downer"
@@ -161,7 +161,7 @@ def downer_root(tmp_path):
 
 @pytest.fixture
 def ac1_root(tmp_path):
-    from test_crcns_ac1 import make_ac1
+    from deepSTRF.testing.ac1 import make_ac1
 
     make_ac1(tmp_path / "ac1")
     return tmp_path / "ac1"

@@ -11,7 +11,7 @@ import tarfile
 import zipfile
 
 import pytest
-from archive_fixtures import make_tar, make_zip, md5
+from deepSTRF.testing.formats import make_tar, make_zip, md5
 from httpserver import FixtureServer, Route
 
 import deepSTRF.download.fetch as fetch_mod

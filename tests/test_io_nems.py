@@ -5,7 +5,7 @@ import tarfile
 
 import numpy as np
 import pytest
-from nems_fixtures import write_recording
+from deepSTRF.testing.formats import write_recording
 
 from deepSTRF.io import RecordingError, epoch_bounds, rasterize, read_recording
 

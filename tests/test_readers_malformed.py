@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.io
 import scipy.io.wavfile
-from nems_fixtures import write_recording
+from deepSTRF.testing.formats import write_recording
 
 from deepSTRF.io import (
     AC1FormatError,
@@ -368,7 +368,7 @@ def test_readers_leave_a_missing_file_a_missing_file(tmp_path):
 
 # ------------------------------------------------------------------ the same, through the loaders
 def test_a_nat4_row_with_a_missing_field_is_an_error_not_a_nan(tmp_path):
-    from test_nat4 import make_nat4
+    from deepSTRF.testing.nat4 import make_nat4
 
     from deepSTRF.datasets.audio import NAT4Dataset
 
@@ -387,7 +387,7 @@ def test_a_nat4_row_with_a_missing_field_is_an_error_not_a_nan(tmp_path):
 
 
 def test_a_truncated_wav_and_nan_spike_times_stop_a_load_naming_the_file(tmp_path):
-    from test_crcns_aa1 import A, make_aa1
+    from deepSTRF.testing.aa1 import A, make_aa1
 
     from deepSTRF.datasets.audio import CRCNSAA1Dataset
 
@@ -404,8 +404,8 @@ def test_a_truncated_wav_and_nan_spike_times_stop_a_load_naming_the_file(tmp_pat
 
 
 def test_malformed_ns1_and_downer_files_name_themselves_through_the_loader(tmp_path):
-    from test_downer import make_downer
-    from test_ns1 import make_ns1
+    from deepSTRF.testing.downer2025 import make_downer
+    from deepSTRF.testing.ns1 import make_ns1
 
     from deepSTRF.datasets.audio import Downer2025Dataset, NS1Dataset
 
