@@ -6,62 +6,9 @@ import os
 import numpy as np
 import pytest
 import torch
-from test_crcns_aa1 import aa1  # noqa: F401  (the loaders' own test archives, as fixtures)
-from test_crcns_aa2 import aa2  # noqa: F401
-from test_crcns_aa4 import aa4  # noqa: F401
-from test_espejo import espejo  # noqa: F401
-from test_nat4 import nat4  # noqa: F401
-from test_wingert import wingert  # noqa: F401
-
 from deepSTRF.cache import CacheError, is_complete, read_processed, write_processed
+from deepSTRF.testing import assert_same_dataset
 from deepSTRF.datasets.audio import SimulatedDataset
-from deepSTRF.datasets.audio._ac1 import RepeatGating
-
-try:
-    from test_alice_eeg import alice  # noqa: F401
-except pytest.skip.Exception:  # without the optional mne, the EEG case below is skipped (CI installs it)
-    pass
-
-
-def assert_same_value(a, b, where="value"):
-    """Equal with types: tensors/arrays element-wise (NaN == NaN), tuples stay tuples, floats incl. NaN;
-    a numpy scalar may come back as the Python scalar it holds."""
-    if isinstance(a, np.generic) and not isinstance(b, np.generic):
-        a = a.item()
-    assert type(a) is type(b) or (isinstance(a, float) and isinstance(b, float)), f"{where}: {type(a)} vs {type(b)}"
-    if isinstance(a, torch.Tensor):
-        assert a.dtype == b.dtype and a.shape == b.shape and torch.equal(torch.nan_to_num(a, 7.5),
-                                                                        torch.nan_to_num(b, 7.5)), where
-    elif isinstance(a, np.ndarray):
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b, err_msg=where)
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same_value(x, y, f"{where}[{i}]")
-    elif isinstance(a, dict):
-        assert list(a) == list(b), where
-        for k in a:
-            assert_same_value(a[k], b[k], f"{where}[{k!r}]")
-    elif isinstance(a, float) and math.isnan(a):
-        assert math.isnan(b), where
-    else:
-        assert a == b, where
-
-
-def assert_same_dataset(cold, warm):
-    assert len(cold.stim_meta) == len(warm.stim_meta) and cold.N_neurons == warm.N_neurons
-    for s in range(len(cold.stim_meta)):
-        assert_same_value(cold.stims[s], warm.stims[s], f"stims[{s}]")
-        for n in range(cold.N_neurons):
-            assert_same_value(cold.responses[s][n], warm.responses[s][n], f"responses[{s}][{n}]")
-    assert torch.equal(cold.nrn_masks, warm.nrn_masks)
-    assert_same_value(cold.stim_meta, warm.stim_meta, "stim_meta")
-    assert_same_value(cold.nrn_meta, warm.nrn_meta, "nrn_meta")
-    skip = {"_stim_store", "_resp_store", "_masks", "_cache", "_load_warnings"}
-    assert_same_value({k: cold.__dict__[k] for k in sorted(cold.__dict__) if k not in skip},
-                      {k: warm.__dict__[k] for k in sorted(warm.__dict__) if k not in skip}, "attributes")
-
 
 @pytest.fixture
 def sim():
@@ -141,90 +88,6 @@ def ns1_root(tmp_path):
     (tmp_path / "ns1").mkdir()
     make_ns1(tmp_path / "ns1")
     return tmp_path / "ns1"
-
-
-@pytest.fixture
-def le_root(tmp_path):
-    from deepSTRF.testing.le2025 import make_le
-
-    make_le(tmp_path / "le")
-    return tmp_path / "le"
-
-
-@pytest.fixture
-def downer_root(tmp_path):
-    from deepSTRF.testing.downer2025 import make_downer
-
-    make_downer(tmp_path / "downer")
-    return tmp_path / "downer"
-
-
-@pytest.fixture
-def ac1_root(tmp_path):
-    from deepSTRF.testing.ac1 import make_ac1
-
-    make_ac1(tmp_path / "ac1")
-    return tmp_path / "ac1"
-
-
-#: name: (fixture giving the source folder or None, class, keyword arguments)
-LOADERS = {
-    "simulated": (None, "SimulatedDataset", {"seed": 3, "n_neurons": 5, "n_est": 4, "n_val": 2}),
-    "ns1": ("ns1_root", "NS1Dataset", {}),
-    "crcns_aa1-waveform": ("aa1", "CRCNSAA1Dataset", {"return_waveform": True, "audio_fs": 16000}),
-    "nat4": ("nat4", "NAT4Dataset", {}),
-    "wingert2026": ("wingert", "Wingert2026Dataset", {}),
-    "espejo": ("espejo", "EspejoDataset", {}),
-    "crcns_aa1": ("aa1", "CRCNSAA1Dataset", {}),
-    "crcns_aa2": ("aa2", "CRCNSAA2Dataset", {}),
-    "crcns_aa4": ("aa4", "CRCNSAA4Dataset", {"animals": ["BlaBro09xxF", "GreBlu9508M"]}),
-    "crcns_ac1": ("ac1_root", "CRCNSAC1Dataset", {}),
-    "crcns_ac1-gated": ("ac1_root", "CRCNSAC1Dataset", {"experimenter": "wehr",
-                                                     "gating": RepeatGating(max_abs_mv=1000.0)}),
-    "le2025": ("le_root", "Le2025Dataset", {}),
-    "alice_eeg": ("alice", "AliceEEGDataset", {}),
-    "downer2025": ("downer_root", "Downer2025Dataset", {"stimuli": "mvocs"}),
-}
-
-
-def _load(cls, args, kwargs):
-    """The dataset and the (category, message) of every warning its construction gave."""
-    import warnings
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        ds = cls(*args, **kwargs)
-    assert {w.filename for w in caught} <= {__file__}, "a warning not at the caller's line"
-    return ds, sorted((w.category.__name__, str(w.message)) for w in caught)
-
-
-@pytest.mark.parametrize("name", sorted(LOADERS))
-def test_warm_load_equals_cold_load_for_every_dataset_class(name, request, monkeypatch):
-    from deepSTRF.datasets import DatasetBuilder, audio
-
-    fixture, cls_name, kwargs = LOADERS[name]
-    cls = getattr(audio, cls_name)
-    args = ()
-    if name == "alice_eeg":
-        pytest.importorskip("mne")
-    if fixture is not None:
-        value = request.getfixturevalue(fixture)
-        args = (str(value[0] if isinstance(value, tuple) else value),)
-    cold, cold_warnings = _load(cls, args, {**kwargs, "cache": False})
-    assert not isinstance(cold._store().chunks[0], np.memmap)
-    first, first_warnings = _load(cls, args, kwargs)  # builds, writes the cache, hands out the mapped copy
-
-    def no_build(*a, **k):
-        raise AssertionError("a warm load built the dataset again")
-
-    monkeypatch.setattr(DatasetBuilder, "__init__", no_build)
-    warm, warm_warnings = _load(cls, args, kwargs)
-    assert all(isinstance(c, np.memmap) for c in warm._store().chunks + warm._stim_store.chunks)
-    assert_same_dataset(cold, first)
-    assert_same_dataset(cold, warm)
-    assert type(warm) is cls and warm.path == cold.path
-    # what the loader had to say (skipped trials, mixed signal types) is said again on every load
-    assert cold_warnings == first_warnings == warm_warnings
 
 
 def test_loader_cache_is_keyed_by_arguments_and_sources_and_follows_the_folder(ns1_root, monkeypatch):
@@ -493,18 +356,6 @@ def test_write_processed_adopts_only_files_one_chunk_starts(tmp_path):
     folder = write_processed(both, str(tmp_path / "c"), into)
     assert not [f for f in os.listdir(folder) if f.startswith("build-")]
     assert_same_dataset(both, read_processed(folder, type(both)))
-
-
-def test_every_cached_loader_documents_its_cache_parameter():
-    import inspect
-
-    from deepSTRF.datasets import audio
-
-    for name in sorted({cls for _, cls, _ in LOADERS.values()}):
-        cls = getattr(audio, name)
-        assert inspect.signature(cls.__init__).parameters["cache"].default is True, name
-        params = cls.__doc__.split("Parameters\n    ----------\n", 1)[1]
-        assert "\n    cache : bool, default True\n" in params.split("\n\n")[0] + "\n", name
 
 
 def test_an_argument_that_cannot_key_a_cache_loads_without_it():

@@ -64,17 +64,37 @@ class AliceEEGDataset(Release, AudioNeuralDataset):
         Folder with ``eeg.0/ eeg.1/ eeg.2/ stimuli/``; default
         ``default_cache_dir('Alice_EEG')``.
     subjects : sequence of str, optional
+        Keep these subjects (``'S01'``, ...); default all on disk.
     dt_ms : float, default 10.0
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
+        The EEG is resampled to ``1000 / dt_ms`` Hz.
     n_frequency_bands : int, default 8
-    treat_subjects_as : {'neurons', 'repeats'}
+        Number of spectrogram bands ``F``.
+    treat_subjects_as : {'neurons', 'repeats'}, default 'neurons'
+        Every (subject, channel) a neuron, or channels as neurons and subjects as
+        repeats.
     hp_freq_hz, lp_freq_hz : float or None, default 1.0 and None
+        High-pass and low-pass edges of MNE's filter, in Hz; None for none.
     window_ms : float, optional
+        Length of the spectrogram's analysis window, in ms, independent of the ``dt_ms`` hop.
+        Default: 1024 samples (``'gaussian'``), 25 ms (``'heeris'``).
     fmin : float, default 80.0
+        Lowest band, in Hz.
     fmax : float, optional
-    spec_backend : {'gaussian', 'heeris'}
+        Highest band, in Hz; default the Nyquist frequency.
+    spec_backend : {'gaussian', 'heeris'}, default 'gaussian'
+        An ERB-spaced Gaussian filterbank log spectrogram, or the Slaney/Heeris
+        gammatone-gram.
     download : bool, default False
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From UMd DRUM (~2.5 GiB, anonymous).
     return_waveform : bool, default False
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
     audio_fs : int, default 44100
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with

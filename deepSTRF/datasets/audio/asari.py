@@ -52,7 +52,7 @@ def _session(folder: str, session: str, parts: list[str]) -> dict | None:
             if seq is None:
                 continue
             if max(seq) > len(table) or min(seq) < 1:
-                warnings.warn(f"CRCNS-AC1: {os.path.join(folder, f)}: sequence {seq} refers beyond its "
+                warnings.warn(f"AC1: {os.path.join(folder, f)}: sequence {seq} refers beyond its "
                               f"{len(table)}-entry stimulus table; trigger skipped", stacklevel=4)
                 continue
             key = tuple(table[p - 1] for p in seq)

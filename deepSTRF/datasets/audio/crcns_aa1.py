@@ -46,20 +46,35 @@ class CRCNSAA1Dataset(Release, AudioNeuralDataset):
     path : str, optional
         Folder with ``Field_L_cells/``, ``MLd_cells/`` and ``all_stims/``;
         default ``default_cache_dir('AA1')``.
-    areas : tuple of {'Field_L', 'MLd'}
-    stimuli : tuple of {'conspecific', 'flatrip'}
-    animals : 'all' or sequence of str
+    areas : tuple of {'Field_L', 'MLd'}, default both
+        Keep cells of these areas.
+    stimuli : tuple of {'conspecific', 'flatrip'}, default both
+        Keep these stimulus classes.
+    animals : 'all' or sequence of str, default 'all'
+        Keep cells of these animals (see ``get_animals_ids``).
     dt_ms : float, default 1
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
     smooth : bool, default True
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
     n_mels : int, default 32
-    compression : {'cubic', 'log1p', 'none'}
+        Number of mel bands ``F`` of the spectrogram.
+    compression : {'cubic', 'log1p', 'none'}, default 'cubic'
+        Compression of the band energies: ``'cubic'`` (cube root), ``'log1p'`` (``log(1 + x)``) or ``'none'``.
     window_ms : float, default 10.0
+        Length of the spectrogram's analysis window, in ms, independent of the ``dt_ms`` hop.
     return_waveform : bool, default False
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
     audio_fs : int, default 32000
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
     download : bool, default False
-        Fetch from CRCNS (free account) if missing.
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From the CRCNS portal (a free account).
     username, password : str, optional
-        CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
+        CRCNS credentials, else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD`` (a free account:
+        https://crcns.org/register); sent only to the CRCNS host over https, never stored.
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
@@ -101,7 +116,7 @@ class CRCNSAA1Dataset(Release, AudioNeuralDataset):
                 if idx:
                     cells.append((area, cell, idx))
         if not cells:
-            raise ValueError(f"CRCNS-AA1: no cell in {root} matches areas={areas}, stimuli={classes}, "
+            raise ValueError(f"AA1: no cell in {root} matches areas={areas}, stimuli={classes}, "
                              f"animals={animals!r}")
         b = self._builder(return_waveform, audio_fs)
         for area, cell, _ in cells:
@@ -112,7 +127,7 @@ class CRCNSAA1Dataset(Release, AudioNeuralDataset):
             for _, cell, idx in cells:
                 absent = sorted(set(idx.get(c, {})) - on_disk)
                 if absent:
-                    raise FileNotFoundError(f"CRCNS-AA1: cell {cell} ({c}) points to {absent[0]}, which is not in "
+                    raise FileNotFoundError(f"AA1: cell {cell} ({c}) points to {absent[0]}, which is not in "
                                             f"{stim_dir}; re-extract crcns-aa1.zip")
             for wav in sorted(on_disk):
                 heard = [n for n, (_, _, idx) in enumerate(cells) if idx.get(c, {}).get(wav)]

@@ -48,13 +48,36 @@ class CRCNSAA2Dataset(Release, AudioNeuralDataset):
     path : str, optional
         Folder with ``all_cells/``, ``all_stims/`` and the three tables;
         default ``default_cache_dir('AA2')``.
-    areas : tuple of str or 'all'
+    areas : tuple of str or 'all', default ('Field_L', 'mld', 'OV', 'CM', 'None')
         'Field_L' (alias 'L': L, L1, L2a, L2b, L3), 'L1', 'L2a', 'L2b', 'L3',
         'mld', 'OV', 'CM', 'None'; 'all' = Field_L, OV, CM, mld, None.
-    stimuli : tuple of {'conspecific', 'flatrip', 'songrip'}
-    animals, dt_ms, smooth, n_mels, compression, window_ms, return_waveform,
-    audio_fs, download, username, password
-        As :class:`~deepSTRF.datasets.audio.CRCNSAA1Dataset`.
+    stimuli : tuple of {'conspecific', 'flatrip', 'songrip'}, default all three
+        Keep these stimulus classes.
+    animals : 'all' or sequence of str, default 'all'
+        Keep cells of these animals (see ``get_animals_ids``).
+    dt_ms : float, default 1
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
+    smooth : bool, default True
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
+    n_mels : int, default 32
+        Number of mel bands ``F`` of the spectrogram.
+    compression : {'cubic', 'log1p', 'none'}, default 'cubic'
+        Compression of the band energies: ``'cubic'`` (cube root), ``'log1p'`` (``log(1 + x)``) or ``'none'``.
+    window_ms : float, default 10.0
+        Length of the spectrogram's analysis window, in ms, independent of the ``dt_ms`` hop.
+    return_waveform : bool, default False
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
+    audio_fs : int, default 32000
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
+    download : bool, default False
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From the CRCNS portal (a free account).
+    username, password : str, optional
+        CRCNS credentials, else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD`` (a free account:
+        https://crcns.org/register); sent only to the CRCNS host over https, never stored.
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
@@ -92,7 +115,7 @@ class CRCNSAA2Dataset(Release, AudioNeuralDataset):
                 for cell in regions.get(region, []):
                     folder = os.path.join(root, "all_cells", cell)
                     if not os.path.isdir(folder):
-                        raise FileNotFoundError(f"CRCNS-AA2: cell {cell} of cell_regions.csv has no folder {folder}")
+                        raise FileNotFoundError(f"AA2: cell {cell} of cell_regions.csv has no folder {folder}")
                     if cell.split("_")[0] not in wanted:
                         continue
                     idx = {c: index_class_folder(os.path.join(folder, c)) for c in classes
@@ -100,7 +123,7 @@ class CRCNSAA2Dataset(Release, AudioNeuralDataset):
                     if idx:
                         cells.append((region, cell, idx))
         if not cells:
-            raise ValueError(f"CRCNS-AA2: no cell matches areas={areas}, stimuli={classes}, animals={animals!r}")
+            raise ValueError(f"AA2: no cell matches areas={areas}, stimuli={classes}, animals={animals!r}")
         table = load_stim_data_csv(os.path.join(root, "stim_data.csv"))
         b = self._builder(return_waveform, audio_fs)
         for region, cell, _ in cells:
@@ -109,7 +132,7 @@ class CRCNSAA2Dataset(Release, AudioNeuralDataset):
             for wav in _discover(cells, c):
                 path_wav = os.path.join(root, "all_stims", wav)
                 if not os.path.isfile(path_wav):
-                    raise FileNotFoundError(f"CRCNS-AA2: {wav} ({c}) is used by a selected cell but missing from "
+                    raise FileNotFoundError(f"AA2: {wav} ({c}) is used by a selected cell but missing from "
                                             f"{os.path.join(root, 'all_stims')}")
                 x, T, _ = stimulus(path_wav, self.dt_ms, n_mels, window_ms, compression, return_waveform, audio_fs)
                 row = table.get(wav)

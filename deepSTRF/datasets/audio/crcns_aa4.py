@@ -59,14 +59,34 @@ class CRCNSAA4Dataset(Release, AudioNeuralDataset):
     ----------
     path : str, optional
         Folder with one sub-folder per animal; default ``default_cache_dir('AA4')``.
-    animals : 'all' or sequence of str
-        A subset of ``AA4_ANIMAL_IDS``.
-    stimuli : sequence of {'song', 'call', 'mlnoise'}
-    dt_ms, smooth, n_mels, compression, window_ms, return_waveform, download,
-    username, password
-        As :class:`~deepSTRF.datasets.audio.CRCNSAA1Dataset`.
+    animals : 'all' or sequence of str, default 'all'
+        A subset of ``AA4_ANIMAL_IDS`` (``download=True`` fetches only these).
+    stimuli : sequence of {'song', 'call', 'mlnoise'}, default all three
+        Keep these stimulus types.
+    dt_ms : float, default 1
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
+    smooth : bool, default True
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
+    n_mels : int, default 32
+        Number of mel bands ``F`` of the spectrogram.
+    compression : {'cubic', 'log1p', 'none'}, default 'cubic'
+        Compression of the band energies: ``'cubic'`` (cube root), ``'log1p'`` (``log(1 + x)``) or ``'none'``.
+    window_ms : float, default 10.0
+        Length of the spectrogram's analysis window, in ms, independent of the ``dt_ms`` hop.
+    return_waveform : bool, default False
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
     audio_fs : int, default 24000
-        Waveform-mode rate (the wavs are resampled from 24 414 Hz).
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
+        The wavs are resampled from 24 414 Hz.
+    download : bool, default False
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From the CRCNS portal (a free account).
+    username, password : str, optional
+        CRCNS credentials, else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD`` (a free account:
+        https://crcns.org/register); sent only to the CRCNS host over https, never stored.
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
@@ -124,10 +144,10 @@ class CRCNSAA4Dataset(Release, AudioNeuralDataset):
                 for md5, counts in responses.items():
                     b.add_response(registry[md5][0], n, counts)
         if missing_wavs:
-            warnings.warn(f"CRCNS-AA4: {len(missing_wavs)} stimulus wav(s) missing (e.g. {missing_wavs[0]}); their "
+            warnings.warn(f"AA4: {len(missing_wavs)} stimulus wav(s) missing (e.g. {missing_wavs[0]}); their "
                           "responses are skipped unless another animal provides the same sound", stacklevel=2)
         if b.n_neurons == 0:
-            raise ValueError(f"CRCNS-AA4: no unit of {animals} in {root} has stimuli of types {types}")
+            raise ValueError(f"AA4: no unit of {animals} in {root} has stimuli of types {types}")
         self.species = SPECIES
         self._finish(b, n_mels, HEARING_RANGE_HZ, smooth)
 

@@ -60,20 +60,38 @@ class CRCNSAC1Dataset(Release, AudioNeuralDataset):
     path : str, optional
         Folder with the three zips or their extracted folders; default
         ``default_cache_dir('CRCNS_AC1')``. Zips are extracted on first load.
-    experimenter : str or iterable of {'wehr', 'asari'}
-    sites : str or iterable of {'A1', 'MGB'}
+    experimenter : str or iterable of {'wehr', 'asari'}, default both
+        Keep these experimenters' cells.
+    sites : str or iterable of {'A1', 'MGB'}, default both
+        Keep cells recorded at these sites.
     dt_ms : float, default 5.0
-    fmin, fmax : float, default 100, 45000 (Hz)
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
+    fmin, fmax : float, default 100, 45000
+        Lowest and highest centre frequencies of the Goertzel spectrogram, in Hz.
     bins_per_octave : int, default 6
+        Spectrogram bands per octave.
     window_ms : float, optional
-        DFT window, default ``2 * dt_ms``.
+        Length of the spectrogram's analysis window, in ms, independent of the ``dt_ms`` hop.
+        Default ``2 * dt_ms``.
     detrend_med_ms, detrend_gauss_ms : float, default 100, 10
+        The MedGauss detrend of the traces: a running median of ``detrend_med_ms``,
+        then a Gaussian of ``detrend_gauss_ms`` (sigma), subtracted.
     gating : RepeatGating, optional
+        Artefact-rejection thresholds of the repeats; default ``RepeatGating()``.
     return_waveform : bool, default False
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
     audio_fs : int, default 96000
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
+        The source waveforms (Asari 97 656 Hz, Wehr otherwise) are resampled to it.
     download : bool, default False
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From the CRCNS portal (a free account).
     username, password : str, optional
-        CRCNS credentials (else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``).
+        CRCNS credentials, else ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD`` (a free account:
+        https://crcns.org/register); sent only to the CRCNS host over https, never stored.
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
@@ -104,7 +122,8 @@ class CRCNSAC1Dataset(Release, AudioNeuralDataset):
         super().__init__(path, float(dt_ms))
         root = dataset_root(path, self.folder_name())
         self.path = root
-        _ensure_extracted(root, download, username, password)
+        _ensure_extracted(root, download, username, password,
+                          self._remedy(root, None, "all three zips are needed whatever the subset"))
         cells = []
         if "wehr" in experimenters and "A1" in site_list:
             cells += [(wehr, c) for c in wehr.cells(root)]
@@ -125,7 +144,7 @@ class CRCNSAC1Dataset(Release, AudioNeuralDataset):
             if responses:
                 kept.append((cell, responses))
         if not kept:
-            raise ValueError(f"CRCNS-AC1: no cell with a usable natural-sound response for experimenter="
+            raise ValueError(f"AC1: no cell with a usable natural-sound response for experimenter="
                              f"{experimenters}, sites={site_list} in {root}")
         b = self._builder(return_waveform, audio_fs)
         for cell, _ in kept:
@@ -149,14 +168,14 @@ class CRCNSAC1Dataset(Release, AudioNeuralDataset):
         types = sorted({c["meta"]["signal_type"] for c, _ in kept})
         self.signal_type = types[0] if len(types) == 1 else "mixed"
         if self.signal_type == "mixed":
-            warnings.warn("CRCNS-AC1: whole-cell (mV) and cell-attached (spike) neurons are loaded together; "
+            warnings.warn("AC1: whole-cell (mV) and cell-attached (spike) neurons are loaded together; "
                           "select by nrn_meta['signal_type'] before training one model", RuntimeWarning, stacklevel=2)
         self.species = "rat"
         n_bands = goertzel_spectrogram(np.zeros(8), 1000.0, 1.0, fmin, fmax, bins_per_octave).shape[0]
         self._finish(b, n_bands, (250.0, 76000.0))
 
 
-def _ensure_extracted(root: str, download: bool, username, password) -> None:
+def _ensure_extracted(root: str, download: bool, username, password, remedy: str) -> None:
     """Each subtree, or its zip (extracted now), or with ``download=True`` the zips from CRCNS."""
     missing = [(z, d, done) for z, d, done in SUBTREES if not os.path.exists(os.path.join(root, done))]
     if missing and download and any(not os.path.exists(os.path.join(root, z)) for z, _, _ in missing):
@@ -164,8 +183,7 @@ def _ensure_extracted(root: str, download: bool, username, password) -> None:
     absent = [f"neither {os.path.join(root, done)} nor {os.path.join(root, z)} exists"
               for z, _, done in missing if not os.path.exists(os.path.join(root, z))]
     if absent:
-        raise FileNotFoundError("CRCNS-AC1: " + "; ".join(absent) + "; pass download=True (CRCNS account) or place "
-                                "the three zips in the folder (all three are needed whatever the subset)")
+        raise FileNotFoundError("AC1: missing under " + root + ": " + "; ".join(absent) + "\n" + remedy)
     if missing:
         unpack_dataset("AC1", root)  # each zip into the folder named after it (markers, safe extraction)
 

@@ -75,24 +75,43 @@ class Downer2025Dataset(Release, AudioNeuralDataset):
     path : str, optional
         The ``auditory_cortex_data/`` folder; default
         ``default_cache_dir('Downer2025')/auditory_cortex_data``.
-    stimuli : {'timit', 'mvocs'}
+    stimuli : {'timit', 'mvocs'}, default 'timit'
+        TIMIT sentences or monkey vocalisations (load one each, and concatenate).
     dt_ms : float, default 5.0
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
         At most 10, or a multiple of 10.
     n_mels : int, default 80
-    compression : {'log1p', 'cubic', 'none'}
+        Number of mel bands ``F`` of the spectrogram.
+    compression : {'log1p', 'cubic', 'none'}, default 'log1p'
+        Compression of the band energies: ``'cubic'`` (cube root), ``'log1p'`` (``log(1 + x)``) or ``'none'``.
     spec_zscore : bool, default True
+        z-score each spectrogram per band over its own time axis (as Ahmed 2025).
     smooth : bool, default True
-    subset : {'all', 'estimation', 'test'}
-    animals : 'all' or iterable of {'b', 'c', 'f'}
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
+    subset : {'all', 'estimation', 'test'}, default 'all'
+        Single-repeat stimuli, the repeated test stimuli, or both.
+    animals : 'all' or iterable of {'b', 'c', 'f'}, default 'all'
+        Keep these animals' sessions.
     areas : iterable of str, optional
-        'core' (alias 'primary'), 'non-primary', or fine labels.
+        Keep sessions of these areas: ``'core'`` (alias ``'primary'``),
+        ``'non-primary'``, or fine labels (``'A1'``, ``'R'``, ``'ML'``, ``'AL'``, ``'CL'``, ``'CPB'``, ``'RPB'``).
     sessions : iterable of str, optional
+        Keep these session ids (``'180413'``, ...); default all.
     audio_fs : int, default 16000
+        Rate the sounds are resampled to, in Hz, before the spectrogram (and of the
+        waveforms in waveform mode).
     fmax : int, default 8000
+        Top of the mel bands, in Hz.
     window_ms : float, default 25.0
+        Length of the spectrogram's analysis window, in ms, independent of the ``dt_ms`` hop.
+        Kaldi's frame length.
     return_waveform : bool, default False
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
     download : bool, default False
-        Fetch the 29-GB archive (free space is checked first).
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        The 29-GB archive; free space is checked first.
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with

@@ -63,18 +63,29 @@ class EspejoDataset(Release, AudioNeuralDataset):
     path : str, optional
         Folder with ``A1_natural_sounds/`` and/or ``A1_voc_mod_noise/``;
         default ``default_cache_dir('Espejo')``.
-    stimuli : {'nat', 'vmn'}
-    dt_ms : float
-        Must be 10.0.
-    subset : {'all', 'estimation', 'test'}
+    stimuli : {'nat', 'vmn'}, default 'nat'
+        Natural sounds (18 bands) or vocalisation-modulated noise (2 envelopes).
+    dt_ms : float, default 10.0
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
+        Must be 10.0: the cochleagrams are precomputed at 10 ms.
+    subset : {'all', 'estimation', 'test'}, default 'all'
+        Stimuli by the repeat-count split (see above) or all.
     cells : sequence of str, optional
-        Keep only these unit ids (those on disk).
+        Keep only these unit ids (those on disk); default all.
     smooth : bool, default False
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
     return_waveform : bool, default False
-        NAT only: the 4-s wavs from ``nat_waveforms/`` (fetched from the
-        baphy mirror when ``download=True``), inset after 0.5 s of silence.
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
+        NAT only: the 4-s wavs from ``nat_waveforms/`` (fetched from the baphy mirror when
+        ``download=True``), inset after 0.5 s of silence.
     audio_fs : int, default 44100
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
     download : bool, default False
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From Zenodo 3445557 (NAT ~638 MB, VMN ~25 MB).
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with

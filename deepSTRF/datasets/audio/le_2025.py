@@ -101,17 +101,32 @@ class Le2025Dataset(Release, AudioNeuralDataset):
     path : str or Path, optional
         The unpacked ``zebf-auditory-restoration-1/`` folder. Without it,
         ``download=True`` fetches into ``default_cache_dir('Le_2025')``.
-    experiment : {'nat8a', 'nat8b', 'synth8b'}
+    experiment : {'nat8a', 'nat8b', 'synth8b'}, default 'nat8b'
+        The sub-experiment (and cohorts) to load.
     dt_ms : float, default 5.0
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
     n_bands : int, default 50
-    fmin, fmax : float, default 1000, 8000 (Hz)
+        Number of gammatone bands ``F``.
+    fmin, fmax : float, default 1000, 8000
+        Lowest and highest ERB-spaced centre frequencies, in Hz.
     window_ms : float, default 2.5
+        Length of the spectrogram's analysis window, in ms, independent of the ``dt_ms`` hop.
     smooth : bool, default True
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
     keep_areas : sequence of str, optional
+        Keep units of these areas (``nrn_meta['area']``); default all.
     compute_reliability : bool, default True
+        Write ``signal_power``, ``noise_power`` and ``snr`` to ``nrn_meta``.
     download : bool, default False
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From figshare 29203457 (~105 MB).
     return_waveform : bool, default False
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
     audio_fs : int, default 48000
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with

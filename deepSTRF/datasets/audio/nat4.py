@@ -58,20 +58,29 @@ class NAT4Dataset(Release, AudioNeuralDataset):
     ----------
     path : str, optional
         Folder with ``<area>_NAT4_ozgf.fs100.ch18.tgz`` (or the extracted
-        folder), ``<area>_pred_correlation.csv`` and ``<area>_single_sites/``.
-        Default: ``default_cache_dir('NAT4')`` (``$DEEPSTRF_DATA_DIR`` overrides).
-    area : {'A1', 'PEG'}
-    dt_ms : float
-        Must be 10.0 (the spectrogram is precomputed at 10 ms).
+        folder), ``<area>_pred_correlation.csv`` and ``<area>_single_sites/``;
+        default ``default_cache_dir('NAT4')`` (``$DEEPSTRF_DATA_DIR`` overrides).
+    area : {'A1', 'PEG'}, default 'A1'
+        The recorded area; one instance holds one area (concatenate two for both).
+    dt_ms : float, default 10.0
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
+        Must be 10.0: the population recording is rasterised at 10 ms.
     smooth : bool, default False
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
     download : bool, default False
-        Fetch missing files from Zenodo (``download_nat4``).
-    subset : {'all', 'est', 'val'}
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From Zenodo 8044773; sizes and MD5s checked.
+    subset : {'all', 'est', 'val'}, default 'all'
+        Estimation stimuli (R = 1), validation stimuli (R = 20) or both;
         ``'est'`` skips the per-site archives entirely.
     return_waveform : bool, default False
-        Stimuli are the ``wav/`` sounds ``(1, 150 * hop)`` at ``audio_fs``,
-        placed after the 0.25-s pre-stimulus silence.
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
+        The ``wav/`` sounds, placed after the 0.25-s pre-stimulus silence: ``(1, 150 * hop)``.
     audio_fs : int, default 44100
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with

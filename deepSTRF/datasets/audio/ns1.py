@@ -70,15 +70,22 @@ class NS1Dataset(Release, AudioNeuralDataset):
     path : str, optional
         Folder with ``test_data_5ms.mat``, ``MetadataSHEnCneurons.mat`` and
         ``spikesandwav/``; default ``default_cache_dir('NS1')``.
-    dt_ms : float
-        Must be 5.0 (the spectrogram is precomputed at 5 ms).
+    dt_ms : float, default 5.0
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
+        Must be 5.0: the spectrogram is precomputed at 5 ms.
     smooth : bool, default True
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
     download : bool, default False
-        Fetch from OSF and GitHub (anonymous, ~160 MB).
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From OSF and GitHub, anonymous, ~160 MB.
     return_waveform : bool, default False
-        Stimuli are the 48 828-Hz clips resampled to ``audio_fs`` and
-        cropped to ``999 * hop`` samples from stimulus onset.
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
+        The 48 828-Hz clips, resampled to ``audio_fs`` and cropped to ``999 * hop`` samples from onset.
     audio_fs : int, default 48000
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with

@@ -44,22 +44,28 @@ class SimulatedDataset(AudioNeuralDataset):
     Parameters
     ----------
     seed : int, default 0
+        Seed of every random draw (STRFs, stimuli, spikes): one seed, one dataset.
     n_neurons : int, default 24
+        Number of LNP neurons ``N``.
     n_est, n_val : int, default 60 and 8
         Numbers of estimation and validation stimuli.
     est_repeats, val_repeats : int, default 2 and 20
+        Repeats of each estimation / validation stimulus.
     F : int, default 32
         Spectrogram bands (log-spaced centre frequencies in ``freqs_hz``).
     dt_ms : float, default 10.0
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
     n_lags : int, default 15
         STRF length in bins (150 ms at 10 ms).
     T_range : (int, int), default (200, 300)
         Range of stimulus lengths in bins.
     n_site_b : int, default 3
+        Neurons of 'site B', which did not hear ``n_missing`` estimation stimuli
+        (sentinels there).
     n_missing : int, optional
         Estimation stimuli site B did not hear; default ``min(10, n_est // 2)``.
     smooth : bool, default False
-        Smooth the responses with a 21 ms Hann window.
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
     cache : bool, default True
         Keep the processed dataset under ``default_cache_dir('processed')`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with

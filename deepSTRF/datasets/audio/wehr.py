@@ -49,7 +49,7 @@ def cells(root: str) -> list[dict]:
             trig = rec["triggers"][0]
             stim = index.get(trig["description"])
             if stim is None:
-                warnings.warn(f"CRCNS-AC1: {os.path.join(folder, f)} names an unknown Wehr stimulus "
+                warnings.warn(f"AC1: {os.path.join(folder, f)} names an unknown Wehr stimulus "
                               f"{trig['description']!r}; trial skipped", stacklevel=3)
                 continue
             key = ("wehr", stim["category"], stim["idx"])

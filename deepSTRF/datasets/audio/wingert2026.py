@@ -64,22 +64,37 @@ class Wingert2026Dataset(Release, AudioNeuralDataset):
         Folder with ``cell_list.csv`` and ``recordings/``; default
         ``default_cache_dir('Wingert2026')``.
     area : str or list of str, optional
-        Keep units of these areas (A1, PEG, AC, HC).
+        Keep units of these areas (``'A1'``, ``'PEG'``, ``'AC'``, ``'HC'``); default all.
     site : str or list of str, optional
-        Keep units of these ``siteid`` values.
-    dt_ms : float
-        Must be 10.0.
-    subset : {'all', 'est', 'val'}
+        Keep units of these ``siteid`` values; default all.
+    dt_ms : float, default 10.0
+        Bin width of the responses, in ms; spectrogram frames are exactly ``dt_ms`` apart.
+        Must be 10.0: the gammatone-grams are precomputed at 10 ms.
+    subset : {'all', 'est', 'val'}, default 'all'
+        Estimation sequences (``STIM_seq*``, R = 1), test sequences (``STIM_00*``,
+        R = 5-30) or both; the normalisations always use every loaded stimulus.
     smooth : bool, default False
+        Smooth every response with the normalised 21-ms Hann window (``smooth_responses(21.0)``).
     log_compress : bool, default True
+        Compress the stimuli as ``log((x + d) / d)``, ``d = 10**log_offset``, before the
+        per-band min-max.
     log_offset : float, default -1.0
+        The paper's ``log_offset`` (values beyond +-2 are softened as in its pipeline).
     download : bool, default False
+        Fetch what is missing of the release first; files already there are checked, not fetched again,
+        and an incomplete extraction is repaired.
+        From Zenodo 18331549; ``wav.zip`` too in waveform mode.
     include_unlabeled : bool, default False
+        Also load the 131 units ``cell_list.csv`` gives no area.
     return_waveform : bool, default False
-        Stimuli are the ``wav/`` sequences at ``audio_fs``, inset at
-        ``prestim_ms`` (not normalised).
+        Stimuli are mono waveforms ``(1, T * hop)`` at ``audio_fs`` Hz (``hop = audio_fs * dt_ms / 1000``
+        samples per bin) instead of spectrograms ``(1, F, T)``, for a ``wav2spec`` front-end.
+        The ``wav/`` sequences, inset at ``prestim_ms`` (not normalised).
     audio_fs : int, default 44100
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Unused in spectrogram mode.
     prestim_ms : float, default 1000.0
+        Silence before the sound in the trial window, in ms (waveform mode only).
     cache : bool, default True
         Keep the processed dataset under ``<path>/.deepstrf/processed/`` (or
         ``$DEEPSTRF_CACHE_DIR``) and memory-map it on every later load with
