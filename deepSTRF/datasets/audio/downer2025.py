@@ -98,8 +98,8 @@ class Downer2025Dataset(Release, AudioNeuralDataset):
     sessions : iterable of str, optional
         Keep these session ids (``'180413'``, ...); default all.
     audio_fs : int, default 16000
-        Rate the sounds are resampled to, in Hz, before the spectrogram (and of the
-        waveforms in waveform mode).
+        Sample rate of the waveforms in waveform mode, in Hz; ``audio_fs * dt_ms / 1000`` must be a whole
+        number. Here the sounds are resampled to it in both modes, before the spectrogram too.
     fmax : int, default 8000
         Top of the mel bands, in Hz.
     window_ms : float, default 25.0
