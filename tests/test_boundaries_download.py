@@ -14,8 +14,6 @@ import zipfile
 
 import numpy as np
 import pytest
-from deepSTRF.testing.formats import make_tgz, make_zip, md5
-from deepSTRF.testing.formats import write_pair, write_wav
 from disks import readonly_folder, small_disk
 from httpserver import FixtureServer, Route
 
@@ -43,6 +41,7 @@ from deepSTRF.download import (
     status,
     verify_dataset,
 )
+from deepSTRF.testing.formats import make_tgz, make_zip, md5, write_pair, write_wav
 
 PASSWORD = "hunter2-s3cret"
 MAT = b"MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: Tue Dec  1 12:00:00 2026" + b" " * 40
@@ -461,9 +460,8 @@ def test_stimulus_names_from_data_cannot_become_paths_outside(hosts, tmp_path, n
 
 
 def test_espejo_waveform_mode_refuses_a_hostile_name_in_its_archive(tmp_path):
-    from deepSTRF.testing.espejo import h5_archive
-
     from deepSTRF.datasets.audio import EspejoDataset
+    from deepSTRF.testing.espejo import h5_archive
 
     nat = tmp_path / "A1_natural_sounds"
     nat.mkdir()
@@ -551,9 +549,8 @@ def test_the_command_line_gives_one_line_and_status_2(hosts, tmp_path, capsys, m
 
 
 def test_a_spike_file_path_from_the_ns1_metadata_cannot_leave_the_folder(tmp_path):
-    from deepSTRF.testing.ns1 import UNITS, make_ns1, write_metadata
-
     from deepSTRF.datasets.audio import NS1Dataset
+    from deepSTRF.testing.ns1 import UNITS, make_ns1, write_metadata
 
     make_ns1(tmp_path)
     write_metadata(tmp_path / "MetadataSHEnCneurons.mat", UNITS[:1] + [("u9.mat", "../../../u9.mat", 1.0, "Yes")])

@@ -1,14 +1,15 @@
 """The processed-dataset cache layer: .npy + JSON written atomically, memory-mapped on read."""
 
-import math
 import os
 
 import numpy as np
 import pytest
 import torch
+
 from deepSTRF.cache import CacheError, is_complete, read_processed, write_processed
-from deepSTRF.testing import assert_same_dataset
 from deepSTRF.datasets.audio import SimulatedDataset
+from deepSTRF.testing import assert_same_dataset
+
 
 @pytest.fixture
 def sim():

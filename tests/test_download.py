@@ -11,7 +11,6 @@ import tarfile
 import zipfile
 
 import pytest
-from deepSTRF.testing.formats import make_tar, make_zip, md5
 from httpserver import FixtureServer, Route
 
 import deepSTRF.download.fetch as fetch_mod
@@ -37,6 +36,7 @@ from deepSTRF.download import (
 )
 from deepSTRF.download.registry import parse_registry
 from deepSTRF.download.sources import SourceError, check_url, resolve
+from deepSTRF.testing.formats import make_tar, make_zip, md5
 
 SCHEMES = ("zenodo", "figshare", "osf", "github", "crcns", "drum", "baphy")
 

@@ -5,9 +5,10 @@ import tarfile
 
 import numpy as np
 import pytest
-from deepSTRF.testing.formats import write_recording
 
-from deepSTRF.io import RecordingError, epoch_bounds, rasterize, read_recording
+from deepSTRF.dsp import bin_windows
+from deepSTRF.io import RecordingError, epoch_bounds, read_recording
+from deepSTRF.testing.formats import write_recording
 
 
 def test_reads_signals_by_suffix_from_archive_and_folder(tmp_path):
@@ -63,8 +64,9 @@ def test_not_a_recording(tmp_path):
         read_recording(str(tmp_path / "junk.tgz"))
 
 
-def test_epoch_rounding_and_rasterize_floor():
+def test_epoch_rounding_and_binning_at_the_sample_rate():
     assert epoch_bounds(1.2345, 2.7345, 100) == (123, 273)
     assert epoch_bounds(0.125, 0.135, 100) == (12, 14)  # numpy rounding: half to even
-    counts = rasterize(np.array([0.015, 0.0149999, 0.015, -0.001, 0.9999, 1.0]), 1000, 1000)
+    # 1-ms samples of a 1-s recording (what the per-site NAT4 archives hold), by the one binning rule
+    counts, _ = bin_windows(np.sort([0.015, 0.0149999, 0.015, -0.001, 0.9999, 1.0]), [0.0], 1000, 1.0, unit="s")
     assert counts[15] == 2 and counts[14] == 1 and counts[999] == 1 and counts.sum() == 4

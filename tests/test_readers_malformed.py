@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 import scipy.io
 import scipy.io.wavfile
-from deepSTRF.testing.formats import write_recording
 
 from deepSTRF.io import (
     AC1FormatError,
@@ -39,6 +38,7 @@ from deepSTRF.io import (
     tables,
     wav,
 )
+from deepSTRF.testing.formats import write_recording
 
 
 def cut(path, fraction=0.5):
@@ -368,9 +368,8 @@ def test_readers_leave_a_missing_file_a_missing_file(tmp_path):
 
 # ------------------------------------------------------------------ the same, through the loaders
 def test_a_nat4_row_with_a_missing_field_is_an_error_not_a_nan(tmp_path):
-    from deepSTRF.testing.nat4 import make_nat4
-
     from deepSTRF.datasets.audio import NAT4Dataset
+    from deepSTRF.testing.nat4 import make_nat4
 
     make_nat4(tmp_path)
     archive = str(tmp_path / "A1_NAT4_ozgf.fs100.ch18.tgz")
@@ -387,9 +386,8 @@ def test_a_nat4_row_with_a_missing_field_is_an_error_not_a_nan(tmp_path):
 
 
 def test_a_truncated_wav_and_nan_spike_times_stop_a_load_naming_the_file(tmp_path):
-    from deepSTRF.testing.aa1 import A, make_aa1
-
     from deepSTRF.datasets.audio import CRCNSAA1Dataset
+    from deepSTRF.testing.aa1 import A, make_aa1
 
     make_aa1(tmp_path / "a")
     wav_path = tmp_path / "a/all_stims/conspecific" / A
@@ -404,10 +402,9 @@ def test_a_truncated_wav_and_nan_spike_times_stop_a_load_naming_the_file(tmp_pat
 
 
 def test_malformed_ns1_and_downer_files_name_themselves_through_the_loader(tmp_path):
+    from deepSTRF.datasets.audio import Downer2025Dataset, NS1Dataset
     from deepSTRF.testing.downer2025 import make_downer
     from deepSTRF.testing.ns1 import make_ns1
-
-    from deepSTRF.datasets.audio import Downer2025Dataset, NS1Dataset
 
     (tmp_path / "ns1").mkdir()
     make_ns1(tmp_path / "ns1")

@@ -6,8 +6,8 @@ import json
 import os
 import shutil
 
-from .files import is_complete, verify_processed
 from ..download.registry import name_key
+from .files import is_complete, verify_processed
 from .keys import _NOT_CONTENT, CACHE_NAME
 
 

@@ -55,15 +55,22 @@ def bin_spikes(trials, dt_ms: float, n_bins: int, t0: float = 0.0, unit: str = "
     return out.reshape(len(arrays), n_bins).astype(np.float32)
 
 
-def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s") -> tuple[np.ndarray, np.ndarray]:
+def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origins=None,
+                ends=None) -> tuple[np.ndarray, np.ndarray]:
     """Spike counts of one continuous spike train in many windows, in one vectorised pass.
 
     Window ``w`` starts at ``onsets[w]`` and has ``n_bins[w]`` bins of
     ``dt_ms``; its bin ``k`` holds the spikes with
-    ``k * dt <= t - onsets[w] < (k + 1) * dt``, decided in integer
-    nanoseconds as in :func:`bin_spikes` (a spike exactly on a bin edge goes
-    to the later bin). Windows may overlap; a spike in two windows counts in
-    both.
+    ``k * dt <= t - origins[w] < (k + 1) * dt`` (``origins`` default to the
+    onsets), decided in integer nanoseconds as in :func:`bin_spikes` (a spike
+    exactly on a bin edge goes to the later bin). Only spikes with
+    ``onsets[w] <= t < ends[w]`` count (``ends`` default to the end of the
+    last bin). Windows may overlap; a spike in two windows counts in both.
+
+    The one spike-binning rule of every loader: the relative rule (bins from
+    each trial's start: ``origins`` = ``onsets``), and the grid-locked rule
+    of the LBHB releases (``origins`` = the start rounded to the bin grid,
+    ``onsets`` / ``ends`` the epoch).
 
     Parameters
     ----------
@@ -75,6 +82,10 @@ def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s") -> tuple[
     dt_ms : float
         Bin width in ms.
     unit : {'s', 'ms', 'us'}
+    origins : array-like, shape (W,), optional
+        Left edge of each window's bin 0, in ``unit``; default ``onsets``.
+    ends : array-like, shape (W,), optional
+        Exclusive end of each window's spikes, in ``unit``; default the end of its last bin.
 
     Returns
     -------
@@ -95,17 +106,27 @@ def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s") -> tuple[
         raise ValueError("bin_windows: spikes must be sorted ascending")
     ns = _UNITS[unit] * 1e3  # nanoseconds per unit
     dt_ns = int(round(dt_ms * 1e6))
+    windowed = origins is not None or ends is not None  # spikes must also lie in [onsets, ends)
+    origins = onsets if origins is None else np.broadcast_to(np.asarray(origins, dtype=np.float64), onsets.shape)
     starts = np.zeros(onsets.size + 1, dtype=np.int64)
     np.cumsum(n_bins, out=starts[1:])
-    lo = np.searchsorted(spikes, onsets - 1.0 / ns)  # 1 ns of slack; the integer test below decides
-    hi = np.searchsorted(spikes, onsets + (n_bins * dt_ns + 1) / ns)
-    cnt = hi - lo
+    last = origins + n_bins * dt_ns / ns  # the end of each window's last bin
+    ends = last if ends is None else np.minimum(np.broadcast_to(np.asarray(ends, dtype=np.float64), onsets.shape),
+                                                last + 1.0 / ns)
+    first_t = np.minimum(onsets, origins)
+    lo = np.searchsorted(spikes, first_t - 1.0 / ns)  # 1 ns of slack; the integer tests below decide
+    hi = np.searchsorted(spikes, np.maximum(ends, first_t) + 1.0 / ns)
+    cnt = np.maximum(hi - lo, 0)
     w = np.repeat(np.arange(onsets.size), cnt)
     first = np.cumsum(cnt) - cnt
     idx = np.arange(int(cnt.sum())) - np.repeat(first, cnt) + np.repeat(lo, cnt)
-    rel = np.round((spikes[idx] - onsets[w]) * ns).astype(np.int64)
+    t = spikes[idx]
+    rel = np.round((t - origins[w]) * ns).astype(np.int64)
     k = np.floor_divide(rel, dt_ns)
     keep = (rel >= 0) & (k < n_bins[w])
+    if windowed:
+        keep &= np.round((t - onsets[w]) * ns) >= 0
+        keep &= np.round((t - ends[w]) * ns) < 0
     counts = np.bincount(starts[w[keep]] + k[keep], minlength=int(starts[-1])).astype(np.float32)
     return counts, starts
 

@@ -338,16 +338,3 @@ class _Tracked:
 def epoch_bounds(start: float, end: float, fs: float) -> tuple[int, int]:
     """Sample indices ``[round(start * fs), round(end * fs))`` (numpy rounding: half to even)."""
     return int(np.round(start * fs)), int(np.round(end * fs))
-
-
-def rasterize(times: np.ndarray, fs: float, n_samples: int) -> np.ndarray:
-    """Spike counts per sample ``(n_samples,)``: bin ``floor(t * fs)``, out-of-range dropped.
-
-    NaN or infinite times raise ``ValueError`` (they would otherwise vanish, or land in bin 0).
-    """
-    t = np.asarray(times, dtype=np.float64)
-    if not np.isfinite(t).all():
-        raise ValueError(f"rasterize: {int((~np.isfinite(t)).sum())} spike time(s) are NaN or infinite")
-    k = np.floor((t + 1e-9) * fs).astype(np.int64)  # 1-ns tolerance
-    k = k[(k >= 0) & (k < n_samples)]
-    return np.bincount(k, minlength=n_samples)[:n_samples].astype(np.float32)

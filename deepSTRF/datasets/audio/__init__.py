@@ -1,7 +1,7 @@
 """Auditory datasets, and the functions that fetch each release."""
 
+from ...dsp.intracellular import RepeatGating
 from ...paradigm import AudioNeuralDataset
-from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating
 from .alice_eeg import AliceEEGDataset, download_alice_eeg
 from .crcns_aa1 import CRCNSAA1Dataset, download_aa1
 from .crcns_aa2 import CRCNSAA2Dataset, download_aa2
@@ -13,6 +13,7 @@ from .le_2025 import VARIANTS, Le2025Dataset, download_le2025
 from .nat4 import NAT4Dataset, download_nat4
 from .ns1 import NS1Dataset, download_ns1
 from .simulated import SimulatedDataset
+from .wehr import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS
 from .wingert2026 import Wingert2026Dataset, download_wingert2026
 
 __all__ = [

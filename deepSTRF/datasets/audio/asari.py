@@ -10,8 +10,8 @@ import warnings
 import numpy as np
 
 from ..._paths import inside_relative
+from ...dsp.intracellular import sin2_ramp
 from ...io.crcns_ac1 import NATURAL_TYPES, parse_sequence, read_stimulus_file, read_trial_file
-from ._ac1 import sin2_ramp
 
 RESULTS = (("crcns-ac1-asari-results-1", "asari-results-1"), ("crcns-ac1-asari-results-2", "asari-results-2"))
 

@@ -15,13 +15,14 @@ from ..._checks import check_positive, check_waveform_args, exact_hop
 from ..._paths import dataset_root
 from ...cache import cached_loader
 from ...download import download_dataset, unpack_dataset
+from ...dsp.intracellular import RepeatGating, clean
 from ...dsp.spectrogram import goertzel_spectrogram
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from . import asari, wehr
-from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS, RepeatGating, clean  # noqa: F401
 from ._crcns import check_choices
 from ._waveforms import lock_to_grid
+from .wehr import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS  # noqa: F401  (re-exported)
 
 SUBTREES = (("crcns-ac1.zip", "crcns-ac1", "crcns-ac1/wehr/Summary.mat"),
             ("crcns-ac1-asari-results-1.zip", "crcns-ac1-asari-results-1", "crcns-ac1-asari-results-1/asari-results-1"),

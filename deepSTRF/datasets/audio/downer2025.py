@@ -22,10 +22,11 @@ from ...dsp.binning import bin_windows, rebin_sum
 from ...dsp.resample import resample
 from ...dsp.spectrogram import kaldi_fbank
 from ...io.downer import read_channel_file, read_mvoc_slots, read_session_sheet, read_timit_table
+from ...metrics.tuning import decide, tuning
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._crcns import check_choices
-from ._downer import FINE_AREA, channel_files, decide, tuning
+from ._downer import FINE_AREA, channel_files
 from ._waveforms import lock_to_grid
 
 CODE = {"timit": "timitStimcode", "mvocs": "mVocStimcode"}

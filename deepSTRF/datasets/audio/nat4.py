@@ -18,13 +18,15 @@ from ..._checks import check_fixed, check_option, check_waveform_args, exact_hop
 from ..._paths import dataset_root
 from ...cache import cached_loader
 from ...download import download_dataset
+from ...dsp.binning import bin_windows
 from ...io.lbhb import read_auditory_flags
-from ...io.nems import RecordingError, epoch_bounds, rasterize, read_recording
+from ...io.nems import RecordingError, epoch_bounds, read_recording
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._waveforms import find_wav, locked_waveform, wav_index
 
 AREAS = ("A1", "PEG")
+DT_MS = 10.0  # the population recording's bin width
 SUBSETS = ("all", "est", "val")
 _CELL = re.compile(r"^([A-Za-z]{3})\d+[a-z]-(\d+)-(\d+)$")
 
@@ -163,7 +165,7 @@ class NAT4Dataset(Release, AudioNeuralDataset):
 
     @staticmethod
     def _add_val(b, root, area, cells, names, val, T):
-        """Rasterise each site's spike times at 1 kHz and sum to 10-ms bins, per val repeat."""
+        """Each site's spike times in 10-ms bins from every val epoch's start (on the 1-kHz sample grid)."""
         index = {cid: n for n, cid in enumerate(cells)}
         sites = sorted(glob.glob(os.path.join(root, f"{area}_single_sites", "*.tgz")))
         if not sites:
@@ -175,24 +177,23 @@ class NAT4Dataset(Release, AudioNeuralDataset):
             sig = rec.signal("resp")
             if sig.arrays is None or sig.epochs is None:
                 raise RecordingError(f"{site}: expected spike times (resp.h5) and an epoch table")
-            n_total = sig.total_samples()
+            end_s = sig.total_samples() / sig.fs  # spike times past the recording's end are dropped
             ep = sig.epochs
+            rows = {}
+            for name in val:
+                rows[name] = np.flatnonzero(ep["name"] == name)
+                if not len(rows[name]):
+                    raise RecordingError(f"{site}: val sound {name} is never played")
             for cid in sig.chans:
                 if cid not in index or cid not in sig.arrays:
                     continue
-                counts = rasterize(sig.arrays[cid], sig.fs, n_total)
+                spikes = np.sort(sig.arrays[cid])
                 for name in val:
-                    rows = np.flatnonzero(ep["name"] == name)
-                    if not len(rows):
-                        raise RecordingError(f"{site}: val sound {name} is never played")
-                    factor = int(round(sig.fs / 100.0))
-                    reps = np.zeros((len(rows), T[name]), dtype=np.float32)
-                    for r, i in enumerate(rows):
-                        a = epoch_bounds(ep["start"][i], ep["end"][i], sig.fs)[0]
-                        seg = counts[a : a + T[name] * factor]
-                        seg = np.pad(seg, (0, T[name] * factor - len(seg)))
-                        reps[r] = seg.reshape(T[name], factor).sum(axis=1)
-                    b.add_response(stim_of[name], index[cid], reps)
+                    # 10-ms bins from the epoch start on the recording's sample grid (round(start * fs))
+                    origins = np.round(ep["start"][rows[name]] * sig.fs) / sig.fs
+                    counts, _ = bin_windows(spikes, origins, T[name], DT_MS, unit="s", ends=np.minimum(
+                        origins + T[name] * DT_MS / 1000.0, end_s))
+                    b.add_response(stim_of[name], index[cid], counts.reshape(len(origins), T[name]))
 
 
 def _unique(seq):

@@ -10,7 +10,16 @@ import warnings
 import numpy as np
 
 from ...io.crcns_ac1 import NATURAL_TYPES, read_stimulus_file, read_trial_file
-from ._ac1 import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS  # noqa: F401  (re-exported)
+
+#: Wehr cell indices (0-based, session order) of the Rançon et al. cohort (1, 2, 4, 8 left out)
+WEHR_VALID_NEURONS = tuple(i for i in range(25) if i not in (1, 2, 4, 8))
+#: per Wehr cell index, its (train, validation, test) natural-stimulus counts (Rançon et al.)
+WEHR_NEURONS_SPLIT_NATURAL = {
+    0: (7, 2, 2), 1: (5, 1, 1), 2: (3, 1, 1), 3: (7, 1, 1), 4: (1, 1, 1), 5: (6, 1, 1), 6: (3, 1, 1),
+    7: (1, 1, 1), 8: (4, 1, 1), 9: (7, 1, 2), 10: (11, 2, 3), 11: (25, 4, 7), 12: (7, 1, 2), 13: (25, 4, 7),
+    14: (7, 1, 1), 15: (14, 3, 5), 16: (25, 4, 7), 17: (17, 3, 5), 18: (5, 1, 1), 19: (11, 2, 3), 20: (5, 1, 1),
+    21: (12, 2, 4), 22: (7, 2, 2), 23: (44, 6, 13), 24: (4, 1, 1),
+}
 
 STIM_FOLDERS = ("fragments", "category1", "category2", "category3")
 

@@ -18,6 +18,7 @@ from ..._checks import check_fixed, check_option, check_waveform_args, exact_hop
 from ..._jsonfile import read_json, write_json
 from ...cache import cached_loader
 from ...download import download_dataset
+from ...dsp.binning import bin_windows
 from ...io.lbhb import read_cell_list
 from ...io.nems import RecordingError, read_recording
 from ...paradigm import AudioNeuralDataset
@@ -292,7 +293,7 @@ def _session_responses(resp, names, T_of: dict, cell_of: dict) -> dict:
         return {}
     row_names = ep["name"][rows]
     starts, ends = ep["start"][rows], ep["end"][rows]
-    first_bin = np.round(starts * 100.0).astype(np.int64)
+    origins = np.round(starts * 100.0) / 100.0  # the absolute rule: bins on the recording's 10-ms grid
     Tr = np.array([T_of[n] for n in row_names], dtype=np.int64)
     T_max = int(Tr.max())
     inside = np.arange(T_max)[None, :] < Tr[:, None]
@@ -300,16 +301,9 @@ def _session_responses(resp, names, T_of: dict, cell_of: dict) -> dict:
     blocks = {}
     for n, cid in cell_of.items():
         spikes = np.sort(np.asarray(resp.arrays.get(cid, []), dtype=np.float64))
-        if not np.isfinite(spikes).all():
-            raise RecordingError(f"{resp.origin or resp.name}: unit {cid}: spike times hold NaN or infinite values")
-        lo = np.searchsorted(spikes, starts, "left")
-        cnt = np.searchsorted(spikes, ends, "left") - lo
-        row = np.repeat(np.arange(len(rows)), cnt)
-        pick = np.repeat(lo - np.concatenate(([0], np.cumsum(cnt)[:-1])), cnt) + np.arange(int(cnt.sum()))
-        k = np.floor((spikes[pick] + 1e-9) * 100.0).astype(np.int64) - first_bin[row]
-        ok = (k >= 0) & (k < Tr[row])
-        mat = np.bincount(row[ok] * T_max + k[ok], minlength=len(rows) * T_max).reshape(len(rows), T_max)
-        mat = mat.astype(np.float32)
+        counts, at = bin_windows(spikes, starts, Tr, 10.0, unit="s", origins=origins, ends=ends)
+        mat = np.zeros((len(rows), T_max), dtype=np.float32)
+        mat[inside] = counts  # the rows' bins one after the other, each cut to its stimulus
         vmin, vmax = mat[inside].min(), mat[inside].max()
         if vmax > vmin:
             mat -= vmin

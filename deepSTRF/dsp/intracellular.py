@@ -1,5 +1,5 @@
-"""CRCNS-AC1 processing shared by the Wehr and Asari subsets: repeat gating,
-cleaning of whole-cell and cell-attached traces, binning."""
+"""Intracellular and cell-attached traces: artefact gating of repeats, cleaning into binned responses,
+and the onset/offset ramps of stimulus segments (CRCNS-AC1's Wehr and Asari recordings)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...dsp.binning import pool_mean, rebin_sum
-from ...dsp.detrend import medgauss_detrend, running_median, upward_crossings
-from ...dsp.smoothing import hann_kernel, smooth_rows
+from .binning import pool_mean, rebin_sum
+from .detrend import medgauss_detrend, running_median, upward_crossings
+from .smoothing import hann_kernel, smooth_rows
 
 
 @dataclass(frozen=True)
@@ -111,14 +111,3 @@ def sin2_ramp(x: np.ndarray, rate: float, ramp_ms: float = 5.0) -> np.ndarray:
         y[:n] *= gain
         y[len(y) - n:] *= gain[::-1]
     return y
-
-
-#: Wehr cell indices (0-based, session order) of the Rançon et al. cohort (1, 2, 4, 8 left out)
-WEHR_VALID_NEURONS = tuple(i for i in range(25) if i not in (1, 2, 4, 8))
-#: per Wehr cell index, its (train, validation, test) natural-stimulus counts (Rançon et al.)
-WEHR_NEURONS_SPLIT_NATURAL = {
-    0: (7, 2, 2), 1: (5, 1, 1), 2: (3, 1, 1), 3: (7, 1, 1), 4: (1, 1, 1), 5: (6, 1, 1), 6: (3, 1, 1),
-    7: (1, 1, 1), 8: (4, 1, 1), 9: (7, 1, 2), 10: (11, 2, 3), 11: (25, 4, 7), 12: (7, 1, 2), 13: (25, 4, 7),
-    14: (7, 1, 1), 15: (14, 3, 5), 16: (25, 4, 7), 17: (17, 3, 5), 18: (5, 1, 1), 19: (11, 2, 3), 20: (5, 1, 1),
-    21: (12, 2, 4), 22: (7, 2, 2), 23: (44, 6, 13), 24: (4, 1, 1),
-}
