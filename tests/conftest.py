@@ -124,3 +124,40 @@ def trust_test_cert(tls_files, monkeypatch):
     """Trust the test certificate, for this test only."""
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls_files[0])
     return tls_files
+
+
+# ------------------------------------------------------------------ the simulated fits, once per run
+#: the simulated dataset the demo, `deepstrf fit simulated` and the model tests all fit
+SIMULATED_DEFAULT = {"N_neurons": 24, "n_stims": 68, "seed": 0, "dt_ms": 10.0}
+
+
+@pytest.fixture(scope="session")
+def simulated_fits():
+    """The ridge STRF and LN model fitted once on ``SimulatedDataset(seed=0)``'s estimation stimuli."""
+    from deepSTRF.datasets.audio import SimulatedDataset
+    from deepSTRF.datasets.zoo import standard_split
+    from deepSTRF.evaluation import train_model
+
+    ds = SimulatedDataset(seed=0, cache=False)
+    est, _ = standard_split(ds)
+    return {kind: train_model(kind, ds, est, seed=0, progress=False) for kind in ("ridge", "ln")}
+
+
+@pytest.fixture
+def reuse_simulated_fits(simulated_fits, monkeypatch):
+    """``deepSTRF.evaluation.train_model`` hands out the session's fits for that dataset (same data, same
+    seed: the same models), and fits anything else as usual."""
+    import deepSTRF.evaluation as evaluation
+    from deepSTRF.datasets.zoo import standard_split
+
+    real = evaluation.train_model
+
+    def train_model(kind, ds, est, seed=0, **kwargs):
+        same = (type(ds).__name__ == "SimulatedDataset" and getattr(ds, "seed", None) == 0
+                and ds.N_neurons == SIMULATED_DEFAULT["N_neurons"] and len(ds.stim_meta) == SIMULATED_DEFAULT["n_stims"]
+                and ds.dt_ms == SIMULATED_DEFAULT["dt_ms"] and list(est) == standard_split(ds)[0])
+        if same and seed == 0 and kind in simulated_fits:
+            return simulated_fits[kind]
+        return real(kind, ds, est, seed=seed, **kwargs)
+
+    monkeypatch.setattr(evaluation, "train_model", train_model)

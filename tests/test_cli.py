@@ -5,7 +5,7 @@ import sys
 from deepSTRF.cli import main
 
 
-def test_demo_prints_the_table_and_writes_the_figure(tmp_path, capsys):
+def test_demo_prints_the_table_and_writes_the_figure(tmp_path, capsys, reuse_simulated_fits):
     fig = tmp_path / "demo.png"
     assert main(["demo", "--fig", str(fig)]) == 0
     out = capsys.readouterr().out
@@ -19,7 +19,7 @@ def test_demo_prints_the_table_and_writes_the_figure(tmp_path, capsys):
     assert f"figure written to {fig}" in out
 
 
-def test_fit_writes_json(tmp_path, capsys):
+def test_fit_writes_json(tmp_path, capsys, reuse_simulated_fits):
     out = tmp_path / "r.json"
     assert main(["fit", "simulated", "--model", "ridge", "--out", str(out)]) == 0
     res = json.loads(out.read_text())

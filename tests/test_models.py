@@ -5,7 +5,7 @@ import torch
 from deepSTRF.datasets import DatasetBuilder
 from deepSTRF.datasets.audio import SimulatedDataset
 from deepSTRF.datasets.zoo import standard_split
-from deepSTRF.evaluation import collate_stims, score, strf_similarity, train_model
+from deepSTRF.evaluation import collate_stims, score, strf_similarity
 from deepSTRF.models import CNNPopulation, LinearSTRF, LNModel, fit, fit_ridge, lagged, split_stims
 
 
@@ -123,14 +123,14 @@ def test_fit_restores_the_best_checkpoint():
 
 
 @pytest.fixture(scope="module")
-def sim_scores():
+def sim_scores(simulated_fits):
     ds = SimulatedDataset(seed=0)
     snr = ds.compute_neuron_quality()["snr"].numpy()
     est, test = standard_split(ds)
     batch = collate_stims(ds, test)
     out = {}
     for kind in ("ridge", "ln"):
-        model = train_model(kind, ds, est, seed=0, progress=False)
+        model = simulated_fits[kind]  # train_model(kind, ds, est, seed=0), fitted once per run
         sc = score(model, batch)
         out[kind] = (sc, strf_similarity(model.strfs, ds.true_strfs))
     return out, snr

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._checks import check_fixed, check_option, check_positive, exact_hop
-from ..._paths import inside, safe_name
+from ..._paths import inside
 from ...cache import cached_loader
-from ...download import HTTPStatusError, dataset_folder, dataset_info, download_dataset, fetch_file
-from ...download.datasets import lock
+from ...download import download_dataset
+from ...download.mirror import fetch_from_mirror
 from ...dsp.binning import bin_windows
 from ...io.nems import RecordingError, epoch_bounds, read_recording
 from ...paradigm import AudioNeuralDataset
@@ -290,32 +290,10 @@ def download_espejo_nat_waveforms(names: Sequence[str], dest: str | None = None,
         a file already cached is not fetched again (files are moved into
         place only once complete).
     """
-    from tqdm.auto import tqdm
-
-    info = dataset_info("Espejo")
-    root = os.path.join(dataset_folder("Espejo", dest), "nat_waveforms")
-    subdirs = info.waveform_dirs.split()
-    names = list(names)
     files = {name: _wav_name(name) for name in names}
-    for name, fname in files.items():  # every name is checked before anything is fetched or written
-        safe_name(fname, "Espejo stimulus name")
-    found: dict[str, str] = {}
-    with lock(os.path.dirname(root)):
-        os.makedirs(root, exist_ok=True)
-        for name in tqdm(names, desc="NAT waveforms", disable=not progress, leave=False):
-            fname = files[name]
-            path = inside(root, fname, what="Espejo stimulus name")
-            if os.path.isfile(path):
-                found[name] = path
-                continue
-            for sub in subdirs:
-                try:
-                    found[name] = fetch_file(f"{info.waveforms}:{sub}/{fname}", root, fname, progress=False)[0]
-                    break
-                except HTTPStatusError as err:
-                    if err.status != 404:  # not in this sub-folder of the mirror: try the next one
-                        raise
-    return found
+    found = fetch_from_mirror("Espejo", list(files.values()), dest, "nat_waveforms", progress,
+                              what="Espejo stimulus name")
+    return {name: found[f] for name, f in files.items() if f in found}
 
 
 def _wav_name(name: str) -> str:
