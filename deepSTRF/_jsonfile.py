@@ -22,3 +22,30 @@ def write_json(path: str, data, **dump_kwargs) -> None:
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f, **dump_kwargs)
     os.replace(tmp, path)
+
+
+def read_json_or_empty(path: str, warn: str | None = None) -> dict:
+    """A cache file that may be damaged: its document, or ``{}`` when it is unreadable (with the
+    one-line warning ``f"{warn} {path} ({error})"`` if ``warn`` is given; the cache is then rebuilt)."""
+    try:
+        doc = read_json(path)
+    except (OSError, ValueError) as err:
+        if warn:
+            import warnings
+
+            warnings.warn(f"{warn} {path} ({err})", stacklevel=3)
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def write_json_if_possible(path: str, data, warn: str | None = None) -> bool:
+    """Write a cache file; on a read-only folder say ``f"{warn} {path} ({error})"`` (if given) and return False."""
+    try:
+        write_json(path, data)
+    except OSError as err:
+        if warn:
+            import warnings
+
+            warnings.warn(f"{warn} {path} ({err})", stacklevel=3)
+        return False
+    return True

@@ -7,14 +7,13 @@ Source: Zenodo record 16175377, one ~29 GB zip (``[Downer2025]``).
 from __future__ import annotations
 
 import os
-import warnings
 import zlib
 from collections import Counter
 
 import numpy as np
 
 from ..._checks import check_option, check_positive, exact_hop
-from ..._jsonfile import read_json, write_json
+from ..._jsonfile import read_json_or_empty, write_json_if_possible
 from ..._paths import default_cache_dir
 from ...cache import cached_loader
 from ...download import download_dataset
@@ -29,6 +28,7 @@ from ._crcns import check_choices
 from ._downer import FINE_AREA, channel_files
 from ._waveforms import lock_to_grid
 
+_UNREADABLE = "Downer2025: ignoring the unreadable tuning cache"
 CODE = {"timit": "timitStimcode", "mvocs": "mVocStimcode"}
 AREAS = ("core", "primary", "non-primary", "A1", "R", "ML", "AL", "CL", "CPB", "RPB")
 STIM_FILES = {"timit": ["stimuli/out_sentence_details_timit_all_loudness.mat"],
@@ -293,7 +293,7 @@ class Downer2025Dataset(Release, AudioNeuralDataset):
                    "n_resamples=10000|dt_ms_analysis=50|seed=0|alpha=0.05|delta=0.5"
         cache_file = os.path.join(self.path, ".deepstrf", "ahmed2025_tuning.json") if getattr(
             self, "path", None) else None
-        cache = _read_json(cache_file).get(settings, {}) if cache_file else {}
+        cache = read_json_or_empty(cache_file, _UNREADABLE).get(settings, {}) if cache_file else {}
         if all(m["cell_id"] in cache for m in self.nrn_meta):
             for m in self.nrn_meta:
                 m[key] = bool(cache[m["cell_id"]])
@@ -301,27 +301,11 @@ class Downer2025Dataset(Release, AudioNeuralDataset):
             self.compute_paper_tuning()
             if cache_file:
                 cache.update({m["cell_id"]: bool(m[key]) for m in self.nrn_meta})
-                _write_json(cache_file, settings, cache)
+                doc = read_json_or_empty(cache_file, _UNREADABLE)
+                doc[settings] = cache
+                write_json_if_possible(cache_file, doc, "Downer2025: the tuning flags will be recomputed next time; "
+                                       "could not write")
         return sum(bool(self.nrn_meta[n][key]) for n in self.selected_neurons)
-
-
-def _read_json(path: str) -> dict:
-    try:
-        return read_json(path)
-    except (OSError, ValueError) as err:
-        warnings.warn(f"Downer2025: ignoring the unreadable tuning cache {path} ({err})", stacklevel=3)
-        return {}
-
-
-def _write_json(path: str, settings: str, flags: dict) -> None:
-    """Merge ``flags`` under ``settings`` into the cache, atomically; a read-only dataset folder only warns."""
-    try:
-        doc = _read_json(path)
-        doc[settings] = flags
-        write_json(path, doc)
-    except OSError as err:
-        warnings.warn(f"Downer2025: could not cache the tuning flags in {path} ({err}); they will be recomputed "
-                      "next time", stacklevel=3)
 
 
 def _units(root, sheet, animals, areas, sessions) -> list[tuple[str, dict]]:

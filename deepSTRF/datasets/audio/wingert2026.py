@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..._checks import check_fixed, check_option, check_waveform_args, exact_hop
-from ..._jsonfile import read_json, write_json
+from ..._jsonfile import read_json_or_empty, write_json_if_possible
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...dsp.binning import bin_windows
@@ -213,7 +213,7 @@ def _for_each_session(folder: str, wanted: set, load) -> list[tuple]:
     if not paths:
         raise FileNotFoundError(f"Wingert2026: no session archive (*.tgz) in {folder}; pass download=True")
     cache_path = os.path.join(os.path.dirname(folder), ".deepstrf", "wingert_sessions.json")
-    cache = _read_json(cache_path)
+    cache = read_json_or_empty(cache_path)  # an unreadable mapping is rebuilt
 
     def cached_session(p):
         hit = cache.get(os.path.basename(p))
@@ -266,7 +266,7 @@ def _for_each_session(folder: str, wanted: set, load) -> list[tuple]:
                 dropped.setdefault(session, []).append(done[session][0])
             done[session] = (p, load(session, rec, p))
             del rec
-    _write_json(cache_path, cache)
+    write_json_if_possible(cache_path, cache)  # a read-only data folder: the mapping is simply not cached
     for session, paths_dropped in dropped.items():
         warnings.warn(f"Wingert2026: session {session} is in several archives; using "
                       f"{os.path.basename(done[session][0])}, ignoring "
@@ -354,20 +354,6 @@ def _unit_meta(r: dict) -> dict:
         "goodpred": r["goodpred"], "animal": m.group(1) if m else None, "electrode": int(m.group(2)) if m else None,
         "unit_in_electrode": int(m.group(3)) if m else None,
     }
-
-
-def _read_json(path: str) -> dict:
-    try:
-        return read_json(path)
-    except (OSError, ValueError):  # an unreadable mapping is rebuilt
-        return {}
-
-
-def _write_json(path: str, data: dict) -> None:
-    try:
-        write_json(path, data)
-    except OSError:  # a read-only data folder: the mapping is simply not cached
-        pass
 
 
 def download_wingert2026(dest: str | None = None, wav: bool = False) -> str:
