@@ -15,7 +15,7 @@ from .registry import dataset_info
 
 
 def fetch_from_mirror(dataset: str, files: Sequence[str], dest: str | None = None, subfolder: str = "mirror",
-                      progress: bool = True, what: str = "file name") -> dict[str, str]:
+                      progress: bool = True, what: str = "file name", fetch: bool = True) -> dict[str, str]:
     """Fetch ``files`` (file names) of ``dataset``'s mirror into ``<dest>/<subfolder>/``.
 
     Parameters
@@ -34,6 +34,8 @@ def fetch_from_mirror(dataset: str, files: Sequence[str], dest: str | None = Non
         A progress bar over the files.
     what : str
         What the names are, for the error message of an unsafe one.
+    fetch : bool, default True
+        ``False``: only look for the files already there (no network, nothing written).
 
     Returns
     -------
@@ -47,14 +49,13 @@ def fetch_from_mirror(dataset: str, files: Sequence[str], dest: str | None = Non
     info = dataset_info(dataset)
     files = [safe_name(f, what) for f in files]
     root = os.path.join(dataset_folder(dataset, dest), subfolder)
-    found: dict[str, str] = {}
+    found = {f: p for f in files if os.path.isfile(p := inside(root, f, what=what))}
+    missing = [f for f in files if f not in found]
+    if not fetch or not missing:
+        return found
     with lock(os.path.dirname(root)):
         os.makedirs(root, exist_ok=True)
-        for fname in tqdm(files, desc=f"{dataset} {subfolder}", disable=not progress, leave=False):
-            path = inside(root, fname, what=what)
-            if os.path.isfile(path):
-                found[fname] = path
-                continue
+        for fname in tqdm(missing, desc=f"{dataset} {subfolder}", disable=not progress, leave=False):
             for sub in info.waveform_dirs.split():
                 try:
                     found[fname] = fetch_file(f"{info.waveforms}:{sub}/{fname}", root, fname, progress=False)[0]

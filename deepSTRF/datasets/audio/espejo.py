@@ -16,7 +16,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._checks import check_fixed, check_option, check_positive, exact_hop
-from ..._paths import inside
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...download.mirror import fetch_from_mirror
@@ -234,23 +233,16 @@ def _id_parts(cid: str) -> dict:
 
 
 def _waveforms(names, root, download) -> dict:
-    cache = os.path.join(root, "nat_waveforms")
-    found = {}
-    missing = []
-    for name in names:
-        p = inside(cache, _wav_name(name), what="Espejo stimulus name", origin="the site archives' epoch tables")
-        if os.path.isfile(p):
-            found[name] = p
-        else:
-            missing.append(name)
-    if missing and download:
-        found.update(download_espejo_nat_waveforms(missing, root, progress=True))
-        missing = [n for n in missing if n not in found]
+    """``name -> wav path`` of every stimulus: on disk, or fetched from the baphy mirror with ``download``."""
+    files = {name: _wav_name(name) for name in names}
+    found = fetch_from_mirror("Espejo", list(files.values()), root, "nat_waveforms", True,
+                              "Espejo stimulus name (from the site archives' epoch tables)", fetch=download)
+    missing = [n for n, f in files.items() if f not in found]
     if missing:
-        raise FileNotFoundError(f"Espejo waveform mode: no wav for {len(missing)} stimuli in {cache} (e.g. "
-                                f"{missing[0]}); pass download=True to fetch them from the baphy mirror "
-                                "(waveform mode never substitutes silence)")
-    return found
+        raise FileNotFoundError(f"Espejo waveform mode: no wav for {len(missing)} stimuli in "
+                                f"{os.path.join(root, 'nat_waveforms')} (e.g. {missing[0]}); pass download=True to "
+                                "fetch them from the baphy mirror (waveform mode never substitutes silence)")
+    return {n: found[f] for n, f in files.items()}
 
 
 def download_espejo(stimuli: str, dest: str | None = None) -> str:

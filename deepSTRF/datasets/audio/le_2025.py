@@ -8,7 +8,6 @@ from __future__ import annotations
 import glob
 import math
 import os
-import re
 import warnings
 
 import numpy as np
@@ -18,8 +17,8 @@ from ..._paths import default_cache_dir
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...dsp.gammatone import gammatone_gram
+from ...io.le2025 import parse_age_days, parse_stimulus, read_metadata_tables  # noqa: F401 (parse_stimulus: API)
 from ...io.pprox import read_pprox
-from ...io.tables import read_table
 from ...io.wav import read_wav, wav_info
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
@@ -29,31 +28,6 @@ from ._waveforms import lock_to_grid
 VARIANTS = ("C", "G", "N", "GB", "CB", "GM", "CM")
 EXPERIMENTS = {"nat8a": (("nat8a-alpha-responses", 1), ("nat8a-beta-responses", 2)),
                "nat8b": (("nat8b-responses", 3),), "synth8b": (("synth8b-responses", 3),)}
-_NAT8A = {"continuous": ("C", None), "gap": ("G", 1), "noise": ("N", 1), "gapnoise": ("GB", 1),
-          "continuousnoise": ("CB", 1)}
-_EP = re.compile(r"^ep_((?:nat|synth)8mk\d+)_(C|G|N|GB|CB|GM|CM)(?:_g(\d+a?))?(?:_snr(-?\d+))?$")
-
-
-def parse_stimulus(stem: str, experiment: str) -> dict | None:
-    """``motif``, ``critical_interval``, ``variant`` and ``syntax`` of a wav stem, or None."""
-    if experiment == "nat8a":
-        m = re.match(r"^([A-Za-z]+\d+)_([a-z]+?)([12])?$", stem)
-        if not m or m.group(2) not in _NAT8A or (m.group(2) == "continuous") != (m.group(3) is None):
-            return None
-        variant, _ = _NAT8A[m.group(2)]
-        return {"motif": m.group(1), "critical_interval": int(m.group(3)) if m.group(3) else None,
-                "variant": variant, "syntax": "natural"}
-    m = _EP.match(stem)
-    if not m or not m.group(1).startswith("nat" if experiment == "nat8b" else "synth"):
-        return None
-    ci = m.group(3)
-    if (ci is None) != (m.group(2) in ("C", "CM")):
-        return None
-    ci = None if ci is None else (int(ci) if ci.isdigit() else ci)
-    return {"motif": m.group(1), "critical_interval": ci, "variant": m.group(2),
-            "syntax": "natural" if experiment == "nat8b" else "scrambled"}
-
-
 def _source_folder(arguments: dict) -> str | None:
     """The unpacked folder the loader reads: ``path``, or where ``download=True`` puts it."""
     if arguments["path"] is not None:
@@ -161,7 +135,7 @@ class Le2025Dataset(Release, AudioNeuralDataset):
         folders = [f for f, _ in EXPERIMENTS[experiment]]
         self._open_release(path, download, [f"{experiment}-stimuli"] + folders, root=root,
                            hint="path= is the unpacked zebf-auditory-restoration-1 folder")
-        tables = _tables(root)
+        tables = read_metadata_tables(root)
         stims = _stimuli(root, experiment, tables)
         b = self._builder(return_waveform, audio_fs)
         T_of = {}
@@ -214,30 +188,6 @@ class Le2025Dataset(Release, AudioNeuralDataset):
                                   and (m["critical_interval"] == ci or m["variant"] in ("C", "CM"))])
 
 
-def _read_csv(path: str, required=()) -> list:
-    if not os.path.isfile(path):
-        warnings.warn(f"Le2025: {path} is missing; the fields it provides are unknown", stacklevel=3)
-        return []
-    return read_table(path, required)
-
-
-def _tables(root: str) -> dict:
-    meta = os.path.join(root, "metadata")
-    songs = _read_csv(os.path.join(meta, "song-birds.csv"), ("bird", "gap", "gap_start", "gap_stop"))
-    ci = {}
-    rooms: dict = {}
-    for r in songs:
-        code = r.get("nat8b_encoding") or r.get("nat8b_coding")
-        for motif in (r.get("bird"), code):
-            if motif:
-                ci[(motif, r.value("gap", int))] = (r.value("gap_start", float) / 1000, r.value("gap_stop", float) / 1000)
-        if r.get("group"):
-            rooms.setdefault(r["group"], set()).add(r["bird"])
-    birds = {r["bird"]: r for r in _read_csv(os.path.join(meta, "ephys-birds.csv"), ("bird",))}
-    sites = {r["site"]: r for r in _read_csv(os.path.join(meta, "recordings.csv"), ("site",))}
-    return {"ci": ci, "rooms": rooms, "birds": birds, "sites": sites}
-
-
 def _stimuli(root: str, experiment: str, tables: dict) -> list[dict]:
     out = []
     for f in sorted(glob.glob(os.path.join(root, f"{experiment}-stimuli", "*.wav"))):
@@ -256,13 +206,6 @@ def _stimuli(root: str, experiment: str, tables: dict) -> list[dict]:
     return sorted(out, key=lambda m: (m["motif"], ci_key(m["critical_interval"]), m["variant"]))
 
 
-def _age_days(text) -> int | None:
-    m = re.match(r"^(?:(\d+)y)?(?:(\d+)d)?$", str(text or ""))
-    if not m or not (m.group(1) or m.group(2)):
-        return None
-    return 365 * int(m.group(1) or 0) + int(m.group(2) or 0)
-
-
 def _unit_meta(path: str, unit: dict, cohort: int, experiment: str, t: dict) -> dict:
     stem = os.path.splitext(os.path.basename(path))[0]
     top = unit["top"]
@@ -272,7 +215,7 @@ def _unit_meta(path: str, unit: dict, cohort: int, experiment: str, t: dict) -> 
         area, hemisphere = top.get("location") or "unknown", top.get("hemisphere")
         uuid = top.get("bird-uuid") or bird.get("uuid")
         familiar = sorted(t["rooms"].get(str(top.get("familiar")), set()))
-        sex, age = bird.get("sex") or top.get("bird-sex"), _age_days(bird.get("age") or top.get("bird-age"))
+        sex, age = bird.get("sex") or top.get("bird-sex"), parse_age_days(bird.get("age") or top.get("bird-age"))
     else:
         animal = stem.split("_")[0]
         bird = t["birds"].get(animal, {})
@@ -280,7 +223,7 @@ def _unit_meta(path: str, unit: dict, cohort: int, experiment: str, t: dict) -> 
         area = site.get("area") if site.get("area") not in (None, "", "N/A") else "unknown"
         hemisphere = site.get("hemisphere") or None
         uuid, familiar = top.get("bird") or bird.get("uuid"), []
-        sex, age = bird.get("sex") or None, _age_days(bird.get("age"))
+        sex, age = bird.get("sex") or None, parse_age_days(bird.get("age"))
     return {"cell_id": stem, "animal_id": animal, "animal_uuid": uuid, "cohort": cohort, "experiment": experiment,
             "area": area, "hemisphere": hemisphere, "familiar_motifs": familiar, "sex": sex, "age_days": age,
             "pprox_file": os.path.basename(path)}
