@@ -64,6 +64,20 @@ def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
     wins; this call then discards its own copy). With ``build`` (the folder
     ``ds`` was built into, see :func:`building_into`), chunks that are
     already files there are adopted (cut to length and renamed), not copied.
+
+    Parameters
+    ----------
+    ds : NeuralDataset
+        A validated dataset.
+    folder : str
+        The cache folder to create.
+    build : BuildFolder, optional
+        The folder ``ds`` was built into (its chunk files are adopted).
+
+    Returns
+    -------
+    str
+        ``folder``.
     """
     parent = os.path.dirname(os.path.abspath(folder))
     os.makedirs(parent, exist_ok=True)
@@ -120,12 +134,30 @@ def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
 
 
 def is_complete(folder: str) -> bool:
-    """True if ``folder`` holds a manifest (the last file a writer creates)."""
+    """True if ``folder`` holds a manifest (the last file a writer creates).
+
+    Parameters
+    ----------
+    folder : str
+        A cache folder.
+    """
     return os.path.isfile(os.path.join(folder, "manifest.json"))
 
 
 def read_processed(folder: str, cls):
     """A dataset of class ``cls`` from ``folder``, its chunks memory-mapped copy-on-write.
+
+    Parameters
+    ----------
+    folder : str
+        A cache folder.
+    cls : type
+        The class the cache must hold.
+
+    Returns
+    -------
+    NeuralDataset
+        Of class ``cls``, every chunk a copy-on-write map of its file.
 
     Raises
     ------
@@ -219,6 +251,16 @@ def verify_processed(folder: str) -> list[str]:
     manifest (reads every byte once). An empty list means intact.
 
     A cache written before content hashes were recorded reports that only its sizes could be checked.
+
+    Parameters
+    ----------
+    folder : str
+        A cache folder.
+
+    Returns
+    -------
+    list of str
+        One line per problem found.
     """
     try:
         manifest = read_manifest(folder)

@@ -32,6 +32,18 @@ def source_fingerprint(root: str, ignore: tuple[str, ...] = (".deepstrf",)) -> s
     Cheap (one ``stat`` per file, no reading), and any added, removed,
     resized or touched source file changes it. Folders named in ``ignore``
     (our own state, including the caches) are skipped.
+
+    Parameters
+    ----------
+    root : str
+        The source folder.
+    ignore : tuple of str, default ('.deepstrf',)
+        Names of folders to skip.
+
+    Returns
+    -------
+    str
+        A hex digest.
     """
     h = hashlib.sha256()
     root = os.path.realpath(root)
@@ -59,6 +71,26 @@ def cache_key(cls, arguments: dict, fingerprint: str, loader_version: int = 1, p
     ``group`` hashes the class, the arguments and ``place`` (the source
     folder, when caches are kept outside it), so caches of one group that
     differ only in content are earlier versions of the same dataset.
+
+    Parameters
+    ----------
+    cls : type
+        The dataset class.
+    arguments : dict
+        Its constructor's arguments (bound, defaults applied).
+    fingerprint : str
+        :func:`source_fingerprint` of the source folder (``'none'`` without one).
+    loader_version : int, default 1
+        The loader's output format version (``cached_loader(version=...)``).
+    place : str, default ''
+        The source folder's real path when caches are kept outside it, else ``''``.
+
+    Returns
+    -------
+    name : str
+        The cache folder's name.
+    description : dict
+        What ``key.json`` shows: class, format, versions, arguments, sources.
     """
     from .. import __version__
 
@@ -73,6 +105,16 @@ def cache_key(cls, arguments: dict, fingerprint: str, loader_version: int = 1, p
 
 def canonical_arguments(arguments: dict) -> dict:
     """The content-affecting arguments in canonical JSON form (idempotent).
+
+    Parameters
+    ----------
+    arguments : dict
+        Constructor arguments by name.
+
+    Returns
+    -------
+    dict
+        Sorted by name, without the arguments that never change the content.
 
     Raises
     ------

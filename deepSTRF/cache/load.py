@@ -21,7 +21,18 @@ from .keys import CACHE_NAME, cache_key, canonical_arguments, source_fingerprint
 
 def cache_root(data_root: str | None) -> str:
     """``$DEEPSTRF_CACHE_DIR`` if set, else ``<data_root>/.deepstrf/processed`` (or the user cache
-    folder's ``processed/`` for datasets with no data folder)."""
+    folder's ``processed/`` for datasets with no data folder).
+
+    Parameters
+    ----------
+    data_root : str or None
+        The dataset's source folder; None for a dataset made from its arguments.
+
+    Returns
+    -------
+    str
+        An absolute folder (it may not exist yet).
+    """
     env = os.environ.get("DEEPSTRF_CACHE_DIR")
     if env:
         return os.path.abspath(env)
@@ -48,6 +59,24 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
     several scripts) build once and the others then map that cache. If the
     cache cannot be written (read-only disk), the built dataset is returned
     with a warning.
+
+    Parameters
+    ----------
+    cls : type
+        The dataset class.
+    arguments : dict
+        Its constructor's arguments by name (bound, defaults applied).
+    data_root : str or None
+        The folder of its source files.
+    build : callable
+        ``build() -> dataset``: the uncached load.
+    loader_version : int, default 1
+        The loader's output format version.
+
+    Returns
+    -------
+    NeuralDataset
+        The mapped cache, or the built dataset when no cache can be used.
     """
     import warnings
 

@@ -13,7 +13,20 @@ from .keys import _NOT_CONTENT, CACHE_NAME
 
 def cache_roots(extra: list[str] | None = None, depth: int = 3) -> list[str]:
     """Folders that may hold caches: ``$DEEPSTRF_CACHE_DIR``, every ``.deepstrf/processed``
-    within ``depth`` levels of the default data folder, and those of ``extra`` folders."""
+    within ``depth`` levels of the default data folder, and those of ``extra`` folders.
+
+    Parameters
+    ----------
+    extra : list of str, optional
+        Data folders to look under too (their ``.deepstrf/processed``).
+    depth : int, default 3
+        How many folder levels below each base to look.
+
+    Returns
+    -------
+    list of str
+        The folders that exist, sorted.
+    """
     from .._paths import default_cache_dir
 
     found = []
@@ -33,7 +46,18 @@ def cache_roots(extra: list[str] | None = None, depth: int = 3) -> list[str]:
 
 def list_caches(roots: list[str]) -> list[dict]:
     """Every cache under ``roots``: folder, class, arguments (never credentials), bytes, age in s, and
-    ``complete`` (False for a folder whose manifest is lost: damaged, removed by ``cache clear``)."""
+    ``complete`` (False for a folder whose manifest is lost: damaged, removed by ``cache clear``).
+
+    Parameters
+    ----------
+    roots : list of str
+        Folders holding caches (see :func:`cache_roots`).
+
+    Returns
+    -------
+    list of dict
+        ``folder``, ``class``, ``arguments``, ``bytes``, ``age_s``, ``complete`` per cache.
+    """
     import time
 
     out = []
@@ -61,7 +85,20 @@ def list_caches(roots: list[str]) -> list[dict]:
 
 def verify_caches(roots: list[str], name: str | None = None) -> list[dict]:
     """Check every cache under ``roots`` (of class ``name`` only, when given) byte for byte against the
-    content hashes its manifest records; return ``{folder, class, ok, problems}`` per cache."""
+    content hashes its manifest records; return ``{folder, class, ok, problems}`` per cache.
+
+    Parameters
+    ----------
+    roots : list of str
+        Folders holding caches.
+    name : str, optional
+        Only this dataset's caches (any spelling: ``NS1``, ``NS1Dataset``).
+
+    Returns
+    -------
+    list of dict
+        ``folder``, ``class``, ``ok``, ``problems`` per cache.
+    """
     out = []
     for entry in list_caches(roots):
         if name is not None and not _is_class(entry["class"], name):
@@ -80,7 +117,20 @@ def _is_class(class_name: str, name: str) -> bool:
 def clear_caches(roots: list[str], name: str | None = None) -> list[str]:
     """Delete the caches under ``roots`` (only those of class ``name``, matched case-insensitively
     with or without the ``Dataset`` suffix, when given; without ``name``, also the temporary folders
-    of builds that were interrupted); return the folders removed."""
+    of builds that were interrupted); return the folders removed.
+
+    Parameters
+    ----------
+    roots : list of str
+        Folders holding caches.
+    name : str, optional
+        Only this dataset's caches (any spelling); without it, every cache and every leftover build folder.
+
+    Returns
+    -------
+    list of str
+        The folders removed.
+    """
     want = None if name is None else name.lower().removesuffix("dataset")
     removed = []
     if name is None:  # what interrupted builds and writes left behind (`.build-*`, `.<name>.tmp-*`)

@@ -28,7 +28,13 @@ def datasets() -> dict[str, str]:
 
 
 def canonical_name(name: str) -> str:
-    """The dataset's one name for any spelling of it; ``KeyError`` listing the names otherwise."""
+    """The dataset's one name for any spelling of it; ``KeyError`` listing the names otherwise.
+
+    Parameters
+    ----------
+    name : str
+        A dataset name in any spelling (``crcns_aa1``, ``AA1``, ``CRCNSAA1Dataset``).
+    """
     table = datasets()
     want = name_key(name)
     for canonical in table:
@@ -38,13 +44,31 @@ def canonical_name(name: str) -> str:
 
 
 def dataset_class(name: str):
-    """The class of dataset ``name`` (any spelling), imported on demand."""
+    """The class of dataset ``name`` (any spelling), imported on demand.
+
+    Parameters
+    ----------
+    name : str
+        A dataset name in any spelling.
+    """
     module, cls = datasets()[canonical_name(name)].split(":")
     return getattr(importlib.import_module(f"deepSTRF.datasets.audio.{module}"), cls)
 
 
 def load_dataset(name: str, path=None, download: bool = False, **kwargs):
-    """Instantiate a dataset by its name (any spelling)."""
+    """Instantiate a dataset by its name (any spelling).
+
+    Parameters
+    ----------
+    name : str
+        A dataset name in any spelling.
+    path : str, optional
+        Its folder (default: the default data folder); ignored for built-in datasets.
+    download : bool, default False
+        Fetch what is missing first (ignored for built-in datasets).
+    **kwargs
+        The loader's other arguments.
+    """
     cls = dataset_class(name)
     if canonical_name(name) in BUILT_IN:  # generated data: no files, nothing to download
         return cls(**kwargs)
@@ -56,6 +80,16 @@ def standard_split(ds) -> tuple[list[int], list[int]]:
 
     Read from ``stim_meta['subset']`` (``'est'``/``'val'``) or
     ``stim_meta['split']`` (``'estimation'``/``'test'``).
+
+    Parameters
+    ----------
+    ds : NeuralDataset
+        A dataset whose ``stim_meta`` has ``subset`` or ``split``.
+
+    Returns
+    -------
+    est, test : list of int
+        Absolute stimulus indices.
     """
     for key in ("subset", "split"):
         if all(key in m for m in ds.stim_meta):

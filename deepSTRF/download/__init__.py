@@ -18,7 +18,8 @@ from .fetch import fetch_file
 from .registry import RegistryError, dataset_info, load_registry
 
 __all__ = [
-    "download_dataset", "unpack_dataset", "verify_dataset", "status", "dataset_folder", "safe_extract", "extract_archive", "fetch_file",
+    "download_dataset", "unpack_dataset", "verify_dataset", "status", "dataset_folder", "safe_extract",
+    "extract_archive", "fetch_file",
     "dataset_info", "load_registry", "DownloadError", "LoginError", "HTTPStatusError", "InsecureRedirectError",
     "UnexpectedContentError", "NotEnoughSpaceError", "StateFileError", "ArchiveError", "UnsafeArchiveError",
     "RegistryError",

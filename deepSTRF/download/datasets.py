@@ -49,7 +49,20 @@ PUBLISHING = ("zenodo", "figshare")
 
 
 def dataset_folder(name: str, dest: str | None = None) -> str:
-    """``dest`` or the default cache folder of dataset ``name``."""
+    """``dest`` or the default cache folder of dataset ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The dataset's registry name (any spelling).
+    dest : str, optional
+        An explicit folder.
+
+    Returns
+    -------
+    str
+        An absolute path.
+    """
     return os.path.abspath(dest) if dest else default_cache_dir(dataset_info(name).folder)
 
 
@@ -130,7 +143,17 @@ def download_dataset(name: str, dest: str | None = None, groups=None, username: 
 def unpack_dataset(name: str, dest: str | None = None, groups=None) -> str:
     """Check, record and unpack the archives of dataset ``name`` that are already in ``dest``, without
     the network (archives placed by hand, or fetched by a ``download_*`` function that leaves the
-    extraction to the dataset); return the folder. The same rules as :func:`download_dataset` apply."""
+    extraction to the dataset); return the folder. The same rules as :func:`download_dataset` apply.
+
+    Parameters
+    ----------
+    name : str
+        The dataset's registry name (any spelling).
+    dest : str, optional
+        Its folder; default ``default_cache_dir(<its folder>)``.
+    groups : iterable of str, optional
+        Optional file groups to include.
+    """
     return download_dataset(name, dest, groups, fetch_missing=False)
 
 
@@ -206,6 +229,15 @@ def verify_dataset(name: str, dest: str | None = None, groups=None) -> list[dict
     extracted tree is complete. Returns one dict per file with ``file``,
     ``ok`` and ``detail`` (first, a line about ``files.json`` if it was
     damaged and rebuilt).
+
+    Parameters
+    ----------
+    name : str
+        The dataset's registry name (any spelling).
+    dest : str, optional
+        Its folder; default ``default_cache_dir(<its folder>)``.
+    groups : iterable of str, optional
+        Optional file groups to include (e.g. ``['A1', 'wav']`` for NAT4).
     """
     info = dataset_info(name)
     root = dataset_folder(name, dest)
@@ -277,7 +309,15 @@ def _verify_file(root: str, entry: FileEntry, rec: dict | None) -> tuple[bool, s
 
 def status(name: str, dest: str | None = None) -> str:
     """``'absent'``, ``'partial'``, ``'complete'`` (every default file recorded, archives extracted) or
-    ``'damaged'`` (``.deepstrf/files.json`` cannot be read: ``deepstrf verify`` rebuilds it)."""
+    ``'damaged'`` (``.deepstrf/files.json`` cannot be read: ``deepstrf verify`` rebuilds it).
+
+    Parameters
+    ----------
+    name : str
+        The dataset's registry name (any spelling).
+    dest : str, optional
+        Its folder; default ``default_cache_dir(<its folder>)``.
+    """
     info: DatasetInfo = dataset_info(name)
     root = dataset_folder(name, dest)
     if not os.path.isdir(root):

@@ -20,7 +20,17 @@ class LoginError(DownloadError):
 
 
 class HTTPStatusError(DownloadError):
-    """The server answered with an HTTP error status (``status``; ``url`` is the URL that answered)."""
+    """The server answered with an HTTP error status (``status``; ``url`` is the URL that answered).
+
+    Parameters
+    ----------
+    message : str
+        What failed, naming the file and the URL.
+    status : int
+        The HTTP status.
+    url : str
+        The URL that answered.
+    """
 
     def __init__(self, message: str, status: int, url: str):
         super().__init__(message)
@@ -41,7 +51,15 @@ class NotEnoughSpaceError(DownloadError):
 
 
 class StateFileError(DownloadError):
-    """A state file under ``<dataset>/.deepstrf/`` is damaged (names it and the remedy); ``reason`` says how."""
+    """A state file under ``<dataset>/.deepstrf/`` is damaged (names it and the remedy); ``reason`` says how.
+
+    Parameters
+    ----------
+    message : str
+        Naming the file and the remedy.
+    reason : str, default ''
+        How it is damaged.
+    """
 
     def __init__(self, message: str, reason: str = ""):
         super().__init__(message)

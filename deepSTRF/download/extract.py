@@ -257,7 +257,24 @@ def _write_error(archive: str, target: str, err: OSError) -> OSError:
 
 
 def safe_extract(archive: str, target: str, strip: int | str = 0, protect=()) -> list[str]:
-    """Extract ``archive`` into ``target`` (see :func:`extract_archive`); return the top-level names written."""
+    """Extract ``archive`` into ``target`` (see :func:`extract_archive`); return the top-level names written.
+
+    Parameters
+    ----------
+    archive : str
+        A zip or tar (optionally compressed) file.
+    target : str
+        The destination folder (created if needed).
+    strip : int, 'auto' or 'named', default 0
+        Leading path components to drop (see :func:`extract_archive`).
+    protect : iterable of str, default ()
+        Paths no member may land on or under.
+
+    Returns
+    -------
+    list of str
+        The top-level names written.
+    """
     return sorted({rel.split("/")[0] for rel in extract_archive(archive, target, strip, protect)})
 
 

@@ -317,6 +317,24 @@ def network_problem(err: Exception, url: str | None = None) -> str:
 
 def fetch_file(source: str, dest_dir: str, name: str, size: int | None = None, known_hash: str | None = None,
                creds: tuple[str, str] | None = None, progress: bool | None = None) -> tuple[str, str, int]:
-    """Download ``source`` to ``dest_dir/name``; return ``(path, sha256, size)`` (see :func:`fetch`)."""
+    """Download ``source`` to ``dest_dir/name``; return ``(path, sha256, size)`` (see :func:`fetch`).
+
+    Parameters
+    ----------
+    source : str
+        A registry source (``zenodo:8044773/wav.zip``, ``osf:gdwyd``, ...).
+    dest_dir : str
+        The folder the file goes in.
+    name : str
+        Its file name there.
+    size : int, optional
+        The expected size in bytes (else the host's, if it publishes one).
+    known_hash : str, optional
+        The expected ``'<alg>:<hex>'`` checksum (else the host's, if published).
+    creds : (str, str), optional
+        CRCNS ``(username, password)``, sent only to the CRCNS host over https.
+    progress : bool, optional
+        A progress bar (default: when writing to a terminal).
+    """
     f = fetch(source, dest_dir, name, size, known_hash, creds, progress)
     return f.path, f.sha256, f.size

@@ -153,7 +153,13 @@ def load_registry() -> dict[str, DatasetInfo]:
 
 
 def name_key(name: str) -> str:
-    """The spelling-free form of a dataset name: ``'crcns_aa1'``, ``'AA1'``, ``'CRCNSAA1Dataset'`` -> ``'aa1'``."""
+    """The spelling-free form of a dataset name: ``'crcns_aa1'``, ``'AA1'``, ``'CRCNSAA1Dataset'`` -> ``'aa1'``.
+
+    Parameters
+    ----------
+    name : str
+        A dataset name in any spelling.
+    """
     key = str(name).lower()
     for ch in "_- .":
         key = key.replace(ch, "")
@@ -163,7 +169,18 @@ def name_key(name: str) -> str:
 
 def dataset_info(name: str) -> DatasetInfo:
     """The registry block of ``name``, in any of the spellings users type (case, underscores, a
-    ``crcns_`` prefix, the class name: ``'crcns_aa1'``, ``'AA1'`` and ``'CRCNSAA1Dataset'`` are one)."""
+    ``crcns_`` prefix, the class name: ``'crcns_aa1'``, ``'AA1'`` and ``'CRCNSAA1Dataset'`` are one).
+
+    Parameters
+    ----------
+    name : str
+        The dataset's name, in any spelling.
+
+    Returns
+    -------
+    DatasetInfo
+        Its folder, loader, access, licence, size, citation and files.
+    """
     reg = load_registry()
     want = name_key(name)
     for key, info in reg.items():

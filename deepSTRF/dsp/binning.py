@@ -32,6 +32,7 @@ def bin_spikes(trials, dt_ms: float, n_bins: int, t0: float = 0.0, unit: str = "
     dt_ms : float
         Bin width in ms.
     n_bins : int
+        Bins per trial.
     t0 : float
         Time of bin 0's left edge, in ``unit``.
     unit : {'s', 'ms', 'us'}
@@ -79,9 +80,11 @@ def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origins=N
     onsets : array-like, shape (W,)
         Window starts, in ``unit``.
     n_bins : int or array-like of int, shape (W,)
+        Bins of each window.
     dt_ms : float
         Bin width in ms.
     unit : {'s', 'ms', 'us'}
+        Unit of the spike times, onsets, origins and ends.
     origins : array-like, shape (W,), optional
         Left edge of each window's bin 0, in ``unit``; default ``onsets``.
     ends : array-like, shape (W,), optional
@@ -132,7 +135,19 @@ def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origins=N
 
 
 def rebin_sum(x: np.ndarray, factor: int) -> np.ndarray:
-    """Sum consecutive groups of ``factor`` bins on the last axis (a trailing partial group is dropped)."""
+    """Sum consecutive groups of ``factor`` bins on the last axis (a trailing partial group is dropped).
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (..., T)
+        Counts on the last axis.
+    factor : int
+        Bins per group.
+
+    Returns
+    -------
+    np.ndarray, shape (..., T // factor)
+    """
     check_positive("factor", factor, integer=True)
     x = np.asarray(x)
     T = x.shape[-1] // factor
@@ -140,7 +155,19 @@ def rebin_sum(x: np.ndarray, factor: int) -> np.ndarray:
 
 
 def pool_mean(x: np.ndarray, factor: int) -> np.ndarray:
-    """Average consecutive groups of ``factor`` frames on the last axis (for spectrograms)."""
+    """Average consecutive groups of ``factor`` frames on the last axis (for spectrograms).
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (..., T)
+        Frames on the last axis.
+    factor : int
+        Frames per group.
+
+    Returns
+    -------
+    np.ndarray, shape (..., T // factor)
+    """
     check_positive("factor", factor, integer=True)
     x = np.asarray(x)
     T = x.shape[-1] // factor

@@ -17,7 +17,20 @@ MIN_BW = 24.7
 
 
 def erb_space(fmin: float, fmax: float, n: int) -> np.ndarray:
-    """``n`` ERB-spaced frequencies, ascending, from exactly ``fmin`` to just below ``fmax``."""
+    """``n`` ERB-spaced frequencies, ascending, from exactly ``fmin`` to just below ``fmax``.
+
+    Parameters
+    ----------
+    fmin, fmax : float
+        Lowest frequency (included) and upper bound (excluded), in Hz.
+    n : int
+        Number of frequencies.
+
+    Returns
+    -------
+    np.ndarray, shape (n,)
+        Ascending, in Hz.
+    """
     check_positive("n", n, integer=True)
     if not 0 < fmin < fmax:
         raise ValueError(f"need 0 < fmin < fmax; got fmin={fmin!r}, fmax={fmax!r}")
@@ -29,7 +42,15 @@ def erb_space(fmin: float, fmax: float, n: int) -> np.ndarray:
 
 def erb_filter_coefficients(rate: float, centres: np.ndarray) -> np.ndarray:
     """Second-order sections ``(F, 4, 6)`` (b0 b1 b2 a0 a1 a2) of each band's
-    4th-order gammatone filter, unit gain at the centre frequency."""
+    4th-order gammatone filter, unit gain at the centre frequency.
+
+    Parameters
+    ----------
+    rate : float
+        Sample rate in Hz.
+    centres : np.ndarray, shape (F,)
+        Centre frequencies in Hz.
+    """
     cf = np.asarray(centres, dtype=np.float64)
     T = 1.0 / rate
     erb = cf / EAR_Q + MIN_BW
@@ -58,7 +79,17 @@ def erb_filter_coefficients(rate: float, centres: np.ndarray) -> np.ndarray:
 
 
 def gammatone_filterbank(x: np.ndarray, rate: float, centres: np.ndarray) -> np.ndarray:
-    """Filter ``x`` through each band: ``(F, len(x))`` float64."""
+    """Filter ``x`` through each band: ``(F, len(x))`` float64.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        A mono signal.
+    rate : float
+        Its sample rate in Hz.
+    centres : np.ndarray, shape (F,)
+        Centre frequencies in Hz.
+    """
     import scipy.signal  # ~0.5 s to import: only when a gammatone-gram is computed
 
     x = np.asarray(x, dtype=np.float64)
@@ -76,6 +107,23 @@ def gammatone_gram(x: np.ndarray, rate: float, dt_ms: float, n_bands: int = 50, 
     ``dt_ms * rate / 1000`` is whole this is the Slaney / Heeris
     "gtgram" framing, which starts frame 0 at sample 0). ``T`` defaults to
     the number of whole windows, ``1 + floor((n - W) / hop)``.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        A mono signal.
+    rate : float
+        Its sample rate in Hz.
+    dt_ms : float
+        Frame spacing in ms.
+    n_bands : int, default 50
+        Number of bands.
+    fmin, fmax : float, default 1000, 8000
+        Lowest and highest centre frequencies in Hz (ERB-spaced).
+    window_ms : float, default 2.5
+        RMS window in ms.
+    n_frames : int, optional
+        Number of frames ``T`` (default: the whole windows).
     """
     check_positive("dt_ms", dt_ms)
     check_positive("window_ms", window_ms)

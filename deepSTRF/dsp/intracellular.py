@@ -16,15 +16,15 @@ from .smoothing import hann_kernel, smooth_rows
 class RepeatGating:
     """Artefact-rejection thresholds, tested in this order (the first failure rejects a repeat).
 
-    Attributes
+    Parameters
     ----------
-    max_abs_mv : float
+    max_abs_mv : float, default 150.0
         ``range``: reject if ``max |x| >`` this (mV, after detrending).
-    step_window_ms, step_mv, step_fraction : float
+    step_window_ms, step_mv, step_fraction : float, default 5.0, 30.0, 0.005
         ``step``: the fraction of samples deviating by more than ``step_mv``
         from the median of a ``step_window_ms`` running median must not
         exceed ``step_fraction``.
-    min_corr : float
+    min_corr : float, default 0.05
         ``xcorr`` (stimuli with >= 3 surviving repeats): Pearson r of a
         repeat with the sample-wise median of the *other surviving* repeats
         must reach this.

@@ -19,10 +19,13 @@ def resample(x: np.ndarray, rate_in: float, rate_out: int, quality: str = "VHQ")
     Parameters
     ----------
     x : np.ndarray, shape (n,)
+        A mono signal.
     rate_in : float
         Source rate in Hz.
     rate_out : int
         Target rate in Hz.
+    quality : str, default 'VHQ'
+        soxr's quality recipe.
     """
     check_positive("rate_in", rate_in)
     check_positive("rate_out", rate_out, integer=True)
@@ -52,6 +55,22 @@ def grid_lock(x: np.ndarray, n_bins: int, hop: int, offset: int = 0) -> np.ndarr
     Sample ``offset`` of the output is sample 0 of ``x`` (a pre-stimulus
     silence of ``offset`` samples; a negative offset drops the first
     ``-offset`` samples of ``x``); the rest is zero-padded or cropped.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        A waveform at the grid's sample rate.
+    n_bins : int
+        Neural bins of the stimulus.
+    hop : int
+        Samples per bin.
+    offset : int, default 0
+        Where ``x`` starts in the output, in samples.
+
+    Returns
+    -------
+    np.ndarray, shape (n_bins * hop,)
+        Same dtype as ``x``.
     """
     check_positive("hop", hop, integer=True)
     if n_bins < 0:

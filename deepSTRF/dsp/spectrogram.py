@@ -17,7 +17,15 @@ COMPRESSIONS = ("cubic", "log1p", "none")
 
 
 def samples_per_bin(rate: float, dt_ms: float) -> int:
-    """``rate * dt_ms / 1000`` as an integer, or a ValueError saying to resample."""
+    """``rate * dt_ms / 1000`` as an integer, or a ValueError saying to resample.
+
+    Parameters
+    ----------
+    rate : float
+        Sample rate in Hz.
+    dt_ms : float
+        Bin width in ms.
+    """
     hop = rate * dt_ms / 1000.0
     if abs(hop - round(hop)) > 1e-9 * max(hop, 1.0) or round(hop) < 1:
         raise ValueError(
@@ -29,7 +37,20 @@ def samples_per_bin(rate: float, dt_ms: float) -> int:
 
 
 def compress(x: np.ndarray, compression: str) -> np.ndarray:
-    """``'cubic'``: x^(1/3); ``'log1p'``: ln(1 + x); ``'none'``: x."""
+    """``'cubic'``: x^(1/3); ``'log1p'``: ln(1 + x); ``'none'``: x.
+
+    Parameters
+    ----------
+    x : np.ndarray
+        Non-negative band energies.
+    compression : {'cubic', 'log1p', 'none'}
+        The compression.
+
+    Returns
+    -------
+    np.ndarray
+        Same shape and dtype.
+    """
     check_option("compression", compression, COMPRESSIONS)
     if compression == "cubic":
         return np.cbrt(x)
@@ -47,7 +68,23 @@ def frames(x: np.ndarray, length: int, starts: np.ndarray) -> np.ndarray:
 def stft_power(x: np.ndarray, n_fft: int, hop: int, window: np.ndarray | None = None,
                center: bool = True, pad_mode: str = "reflect") -> np.ndarray:
     """Power spectrogram ``|FFT|^2`` ``(n_fft // 2 + 1, T)`` with ``T = 1 + len(x) // hop``
-    when centred (frames centred on samples ``k * hop``), periodic Hann window by default."""
+    when centred (frames centred on samples ``k * hop``), periodic Hann window by default.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        A mono signal.
+    n_fft : int
+        Frame length.
+    hop : int
+        Frame spacing in samples.
+    window : np.ndarray, shape (n_fft,), optional
+        The window; default periodic Hann.
+    center : bool, default True
+        Centre frame ``k`` on sample ``k * hop`` (padding both ends).
+    pad_mode : str, default 'reflect'
+        ``np.pad`` mode of the centring.
+    """
     import scipy.signal  # ~0.5 s to import: only when a spectrogram is computed
 
     x = np.asarray(x, dtype=np.float64)
@@ -75,6 +112,19 @@ def mel_filterbank(rate: int, n_fft: int, n_mels: int, fmin: float = 0.0, fmax: 
     ``n_mels + 2`` points equally spaced in mel between ``fmin`` and ``fmax``
     (default ``rate // 2``); filter ``m`` rises from point ``m - 1`` to 1 at
     point ``m`` and falls to 0 at ``m + 1`` (evaluated in Hz).
+
+    Parameters
+    ----------
+    rate : int
+        Sample rate in Hz.
+    n_fft : int
+        FFT length.
+    n_mels : int
+        Number of filters.
+    fmin : float, default 0.0
+        Lowest edge in Hz.
+    fmax : float, optional
+        Highest edge in Hz; default ``rate // 2``.
     """
     check_positive("n_mels", n_mels, integer=True)
     fmax = rate // 2 if fmax is None else fmax
@@ -93,6 +143,25 @@ def mel_spectrogram(x: np.ndarray, rate: int, dt_ms: float, n_mels: int = 32, wi
     window = ``round(window_ms * rate / 1000)`` samples, periodic Hann,
     frames centred with reflect padding; power ``|FFT|^2``; HTK mel filters
     (:func:`mel_filterbank`); then ``compression`` ('cubic', 'log1p', 'none').
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        A mono signal.
+    rate : int
+        Its sample rate in Hz.
+    dt_ms : float
+        Frame hop in ms.
+    n_mels : int, default 32
+        Number of mel bands.
+    window_ms : float, default 10.0
+        Analysis window in ms, independent of the hop.
+    fmin : float, default 0.0
+        Lowest mel edge in Hz.
+    fmax : float, optional
+        Highest mel edge in Hz; default ``rate // 2``.
+    compression : {'cubic', 'log1p', 'none'}, default 'cubic'
+        Compression of the band energies.
     """
     hop = samples_per_bin(rate, dt_ms)
     check_positive("window_ms", window_ms)
@@ -115,6 +184,27 @@ def kaldi_fbank(x: np.ndarray, rate: int, dt_ms: float = 10.0, n_mels: int = 80,
     epsilon), ``'log1p'``, ``'cubic'`` or ``'none'``. If ``dt_ms > 10`` (a multiple of 10), groups
     of ``dt_ms / 10`` frames are averaged. With ``zscore`` each band is
     z-scored over time (population std, floored at 1e-9).
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        A mono signal.
+    rate : int
+        Its sample rate in Hz.
+    dt_ms : float, default 10.0
+        Frame spacing in ms: at most 10, or a multiple of 10.
+    n_mels : int, default 80
+        Number of mel bands.
+    window_ms : float, default 25.0
+        Frame length in ms.
+    fmin, fmax : float, default 0, 8000
+        Edges of the mel filters in Hz.
+    preemphasis : float, default 0.97
+        Pre-emphasis coefficient.
+    zscore : bool, default False
+        z-score each band over time.
+    compression : {'log', 'log1p', 'cubic', 'none'}, default 'log'
+        Compression of the mel energies.
     """
     check_option("compression", compression, ("log",) + COMPRESSIONS)
     shift_ms = dt_ms if dt_ms <= 10 else 10.0
@@ -179,6 +269,23 @@ def goertzel_spectrogram(x: np.ndarray, rate: float, dt_ms: float, fmin: float =
     the rate). Value ``20 log10(|X| + 1e-12)``. Bands above the Nyquist
     frequency of ``rate`` carry the floor value -240 dB instead of aliased
     energy. ``T = ceil(duration / dt_ms)`` unless ``n_frames`` is given.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        A mono signal.
+    rate : float
+        Its sample rate in Hz (any, not necessarily whole).
+    dt_ms : float
+        Frame spacing in ms.
+    fmin, fmax : float, default 100, 45000
+        Lowest and highest centre frequencies in Hz.
+    bins_per_octave : int, default 6
+        Bands per octave (log-spaced centres from ``fmin``).
+    window_ms : float, optional
+        Hamming window in ms; default ``2 * dt_ms``.
+    n_frames : int, optional
+        Number of frames ``T``.
     """
     check_positive("rate", rate)
     check_positive("dt_ms", dt_ms)
@@ -221,6 +328,23 @@ def erb_gaussian_spectrogram(x: np.ndarray, rate: int, dt_ms: float, n_bands: in
     in ERB number between ``fmin`` and ``fmax`` (default ``rate / 2``),
     bandwidth ``24.7 (0.00437 f_c + 1)``, weight ``exp(-((f - f_c) / b)^2)``;
     value ``ln(weights @ power + 1e-8)``. Band 0 is the lowest.
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (n,)
+        A mono signal.
+    rate : int
+        Its sample rate in Hz.
+    dt_ms : float
+        Frame hop in ms (``rate * dt_ms / 1000`` must be whole).
+    n_bands : int, default 8
+        Number of bands.
+    fmin : float, default 80.0
+        Lowest centre frequency in Hz.
+    fmax : float, optional
+        Highest centre frequency in Hz; default ``rate / 2``.
+    window_ms : float, optional
+        Analysis window in ms; default 1024 samples.
     """
     hop = samples_per_bin(rate, dt_ms)
     n_fft = 1024 if window_ms is None else max(int(round(window_ms * rate / 1000.0)), hop)

@@ -18,6 +18,15 @@ import numpy as np
 class FormatError(ValueError):
     """A file is not in the format its reader expects.
 
+    Parameters
+    ----------
+    message : str
+        What is wrong, starting with the file's path.
+    path : str, optional
+        The file.
+    field : str, optional
+        The field, row or trial concerned.
+
     Attributes
     ----------
     path : str or None

@@ -20,7 +20,13 @@ _PAIR = re.compile(r"^(stim|spike)(\d+)$")
 
 
 class CRCNSFormatError(FormatError):
-    """A malformed CRCNS file (names the file, and the line where it applies)."""
+    """A malformed CRCNS file (names the file, and the line where it applies).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 def _ascii(path: str) -> str:

@@ -13,7 +13,13 @@ _SEQ = re.compile(r"^\s*sequence\s*\d*\s*:\s*([\d\s]+)$", re.IGNORECASE)
 
 
 class AC1FormatError(FormatError):
-    """A malformed CRCNS-AC1 file (names the file and what was expected)."""
+    """A malformed CRCNS-AC1 file (names the file and what was expected).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 def _load(path: str) -> dict:

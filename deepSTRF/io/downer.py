@@ -18,7 +18,13 @@ from .wav import read_wav_raw
 
 
 class DownerFormatError(FormatError):
-    """A malformed Downer 2025 file (names the file and the field)."""
+    """A malformed Downer 2025 file (names the file and the field).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 _SESSION_KEY = re.compile(r"^([bcf])_(RH|LH)_sessions$")

@@ -14,7 +14,13 @@ from ._common import FormatError, reading
 
 
 class FifFormatError(FormatError):
-    """A malformed or unreadable ``.fif`` recording (names the file)."""
+    """A malformed or unreadable ``.fif`` recording (names the file).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 def mne_module():

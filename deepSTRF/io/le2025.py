@@ -30,7 +30,8 @@ def read_metadata_tables(root: str) -> dict:
         code = r.get("nat8b_encoding") or r.get("nat8b_coding")
         for motif in (r.get("bird"), code):
             if motif:
-                ci[(motif, r.value("gap", int))] = (r.value("gap_start", float) / 1000, r.value("gap_stop", float) / 1000)
+                ci[(motif, r.value("gap", int))] = (r.value("gap_start", float) / 1000,
+                                                    r.value("gap_stop", float) / 1000)
         if r.get("group"):
             rooms.setdefault(r["group"], set()).add(r["bird"])
     birds = {r["bird"]: r for r in _read_csv(os.path.join(meta, "ephys-birds.csv"), ("bird",))}

@@ -23,7 +23,13 @@ MX_CELL, MX_STRUCT, MX_CHAR = 1, 2, 4
 
 
 class MatFormatError(FormatError):
-    """A MAT file this reader cannot parse (names the file)."""
+    """A MAT file this reader cannot parse (names the file).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 class _Bytes:

@@ -29,12 +29,34 @@ zlib_error = zlib.error
 
 
 class RecordingError(FormatError):
-    """A recording archive is missing something or is malformed (names the file)."""
+    """A recording archive is missing something or is malformed (names the file).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 @dataclass
 class Signal:
-    """One signal of a recording (``origin``: the archive and member its ``<sig>.json`` came from)."""
+    """One signal of a recording (``origin``: the archive and member its ``<sig>.json`` came from).
+
+    Parameters
+    ----------
+    name : str
+        The signal's name (``resp``, ``stim``).
+    info : dict
+        Its ``<sig>.json``: ``chans``, ``fs``, ``segments``, ``signal_type``, ...
+    epochs : dict, optional
+        Its epoch table: ``start``, ``end`` (s) and ``name`` arrays.
+    raster : np.ndarray, shape (T_total, channels), optional
+        The data of a CSV (rasterised) signal.
+    arrays : dict of np.ndarray, optional
+        The data of an HDF5 signal: one array per channel or stimulus.
+    origin : str, default ''
+        ``<archive>:<member>`` of its ``<sig>.json``, for messages.
+    """
 
     name: str
     info: dict = field(default_factory=dict)  # the <sig>.json
@@ -78,6 +100,18 @@ class Signal:
 
 @dataclass
 class Recording:
+    """A NEMS recording: its metadata and its signals.
+
+    Parameters
+    ----------
+    path : str
+        The archive (or folder) read.
+    meta : dict
+        Its ``<rec>.meta.json``.
+    signals : dict of Signal
+        By name.
+    """
+
     path: str
     meta: dict = field(default_factory=dict)
     signals: dict = field(default_factory=dict)
@@ -336,5 +370,18 @@ class _Tracked:
 
 
 def epoch_bounds(start: float, end: float, fs: float) -> tuple[int, int]:
-    """Sample indices ``[round(start * fs), round(end * fs))`` (numpy rounding: half to even)."""
+    """Sample indices ``[round(start * fs), round(end * fs))`` (numpy rounding: half to even).
+
+    Parameters
+    ----------
+    start, end : float
+        The epoch, in s.
+    fs : float
+        The signal's sample rate in Hz.
+
+    Returns
+    -------
+    (int, int)
+        The sample slice ``[a, z)``.
+    """
     return int(np.round(start * fs)), int(np.round(end * fs))

@@ -8,7 +8,13 @@ from ._common import FormatError, finite_times, loadmat, reading
 
 
 class NS1FormatError(FormatError):
-    """A malformed NS1 file (names the file and what was expected)."""
+    """A malformed NS1 file (names the file and what was expected).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 def read_spectrogram(path: str) -> np.ndarray:

@@ -17,7 +17,13 @@ from ._common import FormatError, finite_times
 
 
 class PproxError(FormatError):
-    """A malformed pprox file (names the file and what was wrong)."""
+    """A malformed pprox file (names the file and what was wrong).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 def read_pprox(path: str) -> dict:

@@ -12,7 +12,13 @@ MISSING = frozenset({"", "nan", "NaN", "NA", "N/A", "n/a", "NULL", "null", "None
 
 
 class TableFormatError(FormatError):
-    """A malformed CSV table (names the file, and the line or column)."""
+    """A malformed CSV table (names the file, and the line or column).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 class Row(dict):

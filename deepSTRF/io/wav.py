@@ -10,7 +10,13 @@ from ._common import FormatError, reading
 
 
 class AudioFileError(FormatError):
-    """A sound file could not be read (names the file and what was wrong)."""
+    """A sound file could not be read (names the file and what was wrong).
+
+    Parameters
+    ----------
+    message, path, field
+        As :class:`FormatError`.
+    """
 
 
 def read_wav_raw(path: str, mmap: bool = False) -> tuple[int, np.ndarray]:
@@ -46,7 +52,19 @@ def read_wav_raw(path: str, mmap: bool = False) -> tuple[int, np.ndarray]:
 
 
 def read_wav(path: str) -> tuple[np.ndarray, int]:
-    """``(samples, rate)``: mono float64 (channels averaged), integers scaled to [-1, 1)."""
+    """``(samples, rate)``: mono float64 (channels averaged), integers scaled to [-1, 1).
+
+    Parameters
+    ----------
+    path : str
+        A WAV file.
+
+    Returns
+    -------
+    samples : np.ndarray, shape (n,), float64
+    rate : int
+        Hz.
+    """
     rate, data = read_wav_raw(path)
     with reading(path, "unexpected sample format", AudioFileError):
         if data.dtype.kind == "i":

@@ -19,6 +19,7 @@ def coherence(pred, target, nperseg: int = 64, mask=None, reduction: str = "mean
     Parameters
     ----------
     pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
+        Predictions (e.g. a model's output for a collated batch).
     target : torch.Tensor, shape (B, N, R, T) or (B, N, T)
         Raw repeats (averaged, NaN-aware) or a PSTH.
     nperseg : int, default 64

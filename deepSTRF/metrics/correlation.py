@@ -52,12 +52,14 @@ def corrcoef(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
     Parameters
     ----------
     pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
+        Predictions (e.g. a model's output for a collated batch).
     target : torch.Tensor, shape (B, N, R, T) or (B, N, T)
         Raw repeats (averaged over repeats with a NaN-aware mean) or a PSTH.
     mask : torch.Tensor of bool, optional
         Broadcastable to ``(B, N, 1, T)``; False bins are ignored, in addition
         to NaN bins.
     reduction : {'mean', 'sum', 'none'}
+        The mean or sum over neurons, or one value per neuron.
 
     Returns
     -------
@@ -74,6 +76,17 @@ def fve(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
     ``1 - sum (y - pred)^2 / sum (y - mean y)^2`` per neuron (can be negative).
 
     Shapes and NaN handling as :func:`corrcoef`.
+
+    Parameters
+    ----------
+    pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
+        Predictions.
+    target : torch.Tensor, shape (B, N, R, T)
+        Responses (their trial mean is the target).
+    mask : torch.Tensor, optional
+        Bins to use, combined with the NaN mask.
+    reduction : {'mean', 'none'}, default 'mean'
+        The mean over neurons, or one value per neuron.
     """
     pred, target, m = _prepare(pred, target, mask)
     return reduce(torch.cat([_fve(p, psth(t, mb)) for p, t, mb in _blocks(pred, target, m)]), reduction)
@@ -179,11 +192,17 @@ def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, red
     Parameters
     ----------
     pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
+        Predictions (e.g. a model's output for a collated batch).
     responses : torch.Tensor, shape (B, N, R, T)
         Raw repeats, R >= 2. With R = 1 the result is NaN (no noise ceiling).
     method : {'schoppe', 'hsu'}
+        The noise ceiling (see above).
     mask, reduction
         As :func:`corrcoef`.
+    n_splits : int, default 20
+        Random split-halves of the repeats (``'hsu'``).
+    seed : int, default 0
+        Seed of the splits (``'hsu'``).
 
     Returns
     -------

@@ -42,6 +42,8 @@ def poisson_loss(pred, target, mask=None, reduction: str = "mean", eps: float = 
         Broadcastable to ``(B, N, 1, T)``; False bins are ignored too.
     reduction : {'mean', 'sum', 'none'}
         ``'mean'`` over valid bins; ``'none'`` per neuron ``(N,)``.
+    eps : float, default 1e-8
+        Added to ``pred`` inside the log.
     """
     pred, y, valid = _target(pred, target, mask)
     m = bin_mask(mask, tuple(pred.shape), pred.device)
@@ -51,7 +53,19 @@ def poisson_loss(pred, target, mask=None, reduction: str = "mean", eps: float = 
 
 def mse_loss(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
     """Mean squared error against the trial mean; NaN bins ignored.
-    Arguments as :func:`poisson_loss`."""
+    Arguments as :func:`poisson_loss`.
+
+    Parameters
+    ----------
+    pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
+        Predictions.
+    target : torch.Tensor, shape (B, N, R, T)
+        Responses (their trial mean is the target).
+    mask : torch.Tensor, optional
+        Bins to use, combined with the NaN mask.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        As :func:`poisson_loss`.
+    """
     pred, y, valid = _target(pred, target, mask)
     m = bin_mask(mask, tuple(pred.shape), pred.device)
     valid = valid if m is None else valid & m

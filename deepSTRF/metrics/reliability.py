@@ -105,13 +105,33 @@ def signal_power(responses: torch.Tensor, mask=None, reduction: str = "none") ->
 
 def noise_power(responses: torch.Tensor, mask=None, reduction: str = "none") -> torch.Tensor:
     """Sahani-Linden noise power per neuron: the variance of one trial around
-    the trial mean, length-weighted over stimuli. Shapes as :func:`signal_power`."""
+    the trial mean, length-weighted over stimuli. Shapes as :func:`signal_power`.
+
+    Parameters
+    ----------
+    responses : torch.Tensor, shape (B, N, R, T)
+        Raw repeats (NaN where absent).
+    mask : torch.Tensor, optional
+        Bins to use.
+    reduction : {'none', 'mean'}, default 'none'
+        One value per neuron, or their mean.
+    """
     return reduce(_powers(responses, mask)["noise"], reduction)
 
 
 def snr(responses: torch.Tensor, mask=None, reduction: str = "none") -> torch.Tensor:
     """Signal-to-noise ratio ``signal_power / noise_power`` per neuron
-    (Sahani & Linden 2003). Shapes as :func:`signal_power`; NaN with R = 1."""
+    (Sahani & Linden 2003). Shapes as :func:`signal_power`; NaN with R = 1.
+
+    Parameters
+    ----------
+    responses : torch.Tensor, shape (B, N, R, T)
+        Raw repeats (NaN where absent).
+    mask : torch.Tensor, optional
+        Bins to use.
+    reduction : {'none', 'mean'}, default 'none'
+        One value per neuron, or their mean.
+    """
     p = _powers(responses, mask)
     return reduce(p["signal"] / p["noise"], reduction)
 

@@ -21,7 +21,9 @@ class CNNPopulation(nn.Module):
     F, N : int
         Bands and neurons.
     channels : int, default 16
+        Feature maps of each convolutional layer.
     layers : int, default 2
+        Convolutional layers before the per-neuron readout.
     kernel_f, kernel_t : int, default 5 and 7
         Kernel extent in bands (odd) and in bins.
 

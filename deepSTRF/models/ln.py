@@ -16,6 +16,15 @@ class LNModel(nn.Module):
     :class:`LinearSTRF` output, all parameters per neuron.
 
     Shapes: ``(B, 1, F, T)`` -> ``(B, N, 1, T)`` non-negative, strictly causal.
+
+    Parameters
+    ----------
+    F : int
+        Spectrogram bands of the input.
+    N : int
+        Neurons (outputs).
+    n_lags : int
+        STRF length in bins.
     """
 
     def __init__(self, F: int, N: int, n_lags: int):

@@ -19,7 +19,15 @@ from .strf import LinearSTRF
 
 def lagged(x: np.ndarray, n_lags: int) -> np.ndarray:
     """Design matrix ``(T, F * L)`` of a spectrogram ``x`` ``(F, T)``:
-    column ``f * L + l`` holds band ``f`` delayed by ``l`` bins (0 before the start)."""
+    column ``f * L + l`` holds band ``f`` delayed by ``l`` bins (0 before the start).
+
+    Parameters
+    ----------
+    x : np.ndarray, shape (F, T)
+        A spectrogram.
+    n_lags : int
+        Delays ``L`` (0 to ``L - 1`` bins).
+    """
     F, T = x.shape
     X = np.zeros((T, F, n_lags))
     for lag in range(n_lags):

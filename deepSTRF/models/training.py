@@ -17,7 +17,15 @@ LOSSES = {"poisson": poisson_loss, "mse": mse_loss}
 
 class StimSubset(Dataset):
     """Items of ``dataset`` for the given absolute stimulus indices (the
-    dataset's neuron selection applies; its stimulus selection does not)."""
+    dataset's neuron selection applies; its stimulus selection does not).
+
+    Parameters
+    ----------
+    dataset : NeuralDataset
+        The dataset.
+    stim_indices : sequence of int
+        Absolute stimulus indices.
+    """
 
     def __init__(self, dataset, stim_indices):
         self.dataset = dataset
@@ -31,7 +39,21 @@ class StimSubset(Dataset):
 
 
 def split_stims(stim_indices, val_fraction: float = 0.1, seed: int = 0) -> tuple[list[int], list[int]]:
-    """Split stimuli into training and validation sets (at least one of each)."""
+    """Split stimuli into training and validation sets (at least one of each).
+
+    Parameters
+    ----------
+    stim_indices : sequence of int
+        Absolute stimulus indices (e.g. the estimation set).
+    val_fraction : float, default 0.1
+        Fraction held out for validation (at least one stimulus).
+    seed : int, default 0
+        Seed of the shuffle.
+
+    Returns
+    -------
+    train, val : list of int
+    """
     stims = list(stim_indices)
     if len(stims) < 2:
         raise ValueError(f"need at least 2 stimuli to hold some out for validation; got {len(stims)}")
@@ -69,6 +91,7 @@ def fit(model: torch.nn.Module, dataset, train_stims, val_stims, loss: str = "po
     model : torch.nn.Module
         ``(B, 1, F, T)`` -> ``(B, N, 1, T)``, N = the dataset's selected neurons.
     dataset : NeuralDataset
+        The dataset (its neuron selection applies).
     train_stims, val_stims : sequence of int
         Absolute stimulus indices.
     loss : {'poisson', 'mse'}
@@ -76,6 +99,7 @@ def fit(model: torch.nn.Module, dataset, train_stims, val_stims, loss: str = "po
     lr, weight_decay : float
         Adam settings.
     max_epochs, patience, batch_size, seed : int
+        Most epochs, epochs without a better validation loss before stopping, stimuli per batch, and the seed of the shuffles and initialisation.
     progress : bool
         Show a progress bar over epochs.
 

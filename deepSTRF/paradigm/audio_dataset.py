@@ -22,6 +22,13 @@ class AudioNeuralDataset(NeuralDataset):
     in waveform mode, optionally ``self.hearing_range_hz``, and then call
     ``self.validate()``.
 
+    Parameters
+    ----------
+    path : str, optional
+        Folder of the dataset's files (None for generated data).
+    dt_ms : float, default 1.0
+        Bin width of the responses, in ms.
+
     Attributes
     ----------
     F : int

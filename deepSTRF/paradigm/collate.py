@@ -68,7 +68,13 @@ def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict
 
 
 def neural_collate_averaged(batch: Sequence[dict]) -> dict:
-    """:func:`neural_collate` with ``average_repeats=True``: responses ``(B, N, T_max)``."""
+    """:func:`neural_collate` with ``average_repeats=True``: responses ``(B, N, T_max)``.
+
+    Parameters
+    ----------
+    batch : sequence of dict
+        Items of a dataset (``ds[i]``).
+    """
     return neural_collate(batch, average_repeats=True)
 
 

@@ -25,6 +25,11 @@ def concat_neural_datasets(datasets: Sequence):
     ``standardize_stims``) on either side first takes a private copy, so
     the other side never changes. Metadata dicts are copied.
 
+    Parameters
+    ----------
+    datasets : sequence of NeuralDataset
+        Datasets with the same ``dt_ms``, ``F``, stimulus mode and ``audio_fs``.
+
     Raises
     ------
     ValueError

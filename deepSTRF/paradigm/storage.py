@@ -41,6 +41,11 @@ def allocating_with(allocate):
     The processed-data cache uses this hook to build straight into the
     ``.npy`` files of a cache being written (``prefix`` is ``'stim'`` or
     ``'resp'``); ``None`` restores plain memory.
+
+    Parameters
+    ----------
+    allocate : callable or None
+        ``allocate(prefix, size) -> 1-D float32 array``; None for plain memory.
     """
     token = _ALLOCATOR.set(allocate)
     try:
@@ -138,9 +143,11 @@ class PackedResponses(_ChunkStore):
     Parameters
     ----------
     chunks : list of np.ndarray, each 1-D float32
+        The float32 buffers holding every recorded ``(R, T)`` block.
     stim_T : array of int, shape (S,)
         Time bins of every stimulus.
     n_neurons : int
+        Neurons ``N`` (a neuron may have no recorded pair).
     pair_stim, pair_nrn, pair_chunk, pair_offset, pair_reps : arrays, shape (P,)
         One entry per recorded pair, in any order (sorted here).
     shared : list of bool, optional
@@ -294,7 +301,19 @@ class PackedResponses(_ChunkStore):
 
 
 class PackedStims(_ChunkStore):
-    """Stimulus arrays of any per-stim shape in float32 chunks."""
+    """Stimulus arrays of any per-stim shape in float32 chunks.
+
+    Parameters
+    ----------
+    chunks : list of np.ndarray, each 1-D float32
+        The buffers holding the stimuli.
+    chunk_of, offset_of : array of int, shape (S,)
+        Where each stimulus starts: its chunk and offset.
+    shapes : list of tuple of int
+        Each stimulus's shape.
+    shared : list of bool, optional
+        Per chunk: True if another dataset holds the same memory.
+    """
 
     def __init__(self, chunks, chunk_of, offset_of, shapes, shared=None):
         self._set_chunks(chunks, shared)

@@ -23,6 +23,17 @@ class ResponseRow(Sequence):
     tensor of the k-th neuron (a view of the dataset's storage) or the
     ``(1, 1)`` NaN sentinel if that neuron never heard the stimulus.
 
+    Parameters
+    ----------
+    store : PackedResponses
+        The storage.
+    stim : int
+        The stimulus.
+    pairs : np.ndarray of int
+        Per neuron of the row, its pair index in ``store`` (``-1``: never heard).
+    neurons : np.ndarray of int
+        The row's absolute neuron indices.
+
     Attributes
     ----------
     valid_mask : torch.Tensor, shape (len(row),), bool
@@ -156,7 +167,13 @@ def nanmean_rows(b: np.ndarray) -> np.ndarray:
 
 
 class ResponseTable(Sequence):
-    """``responses[s][n]`` over a :class:`PackedResponses` (all stims, all neurons)."""
+    """``responses[s][n]`` over a :class:`PackedResponses` (all stims, all neurons).
+
+    Parameters
+    ----------
+    store : PackedResponses
+        The storage.
+    """
 
     __slots__ = ("_store",)
 
@@ -185,7 +202,13 @@ class ResponseTable(Sequence):
 
 
 class StimTable(Sequence):
-    """``stims[s]`` over a :class:`PackedStims`: tensors sharing the store's memory."""
+    """``stims[s]`` over a :class:`PackedStims`: tensors sharing the store's memory.
+
+    Parameters
+    ----------
+    store : PackedStims
+        The storage.
+    """
 
     __slots__ = ("_store",)
 

@@ -46,7 +46,15 @@ FAKES = {
 
 def fake_release(name: str, folder) -> dict:
     """Write dataset ``name``'s fake release into ``folder`` (created); return the keyword arguments
-    (``path`` and the loader's own) that load it."""
+    (``path`` and the loader's own) that load it.
+
+    Parameters
+    ----------
+    name : str
+        A dataset name (a key of :data:`FAKES`).
+    folder : str or Path
+        Where to write it.
+    """
     module, maker, kwargs = FAKES[name]
     if module is None:
         return dict(kwargs)
@@ -58,7 +66,15 @@ def fake_release(name: str, folder) -> dict:
 
 def assert_same_value(a, b, where: str = "value") -> None:
     """Equal with types: tensors/arrays element-wise (NaN == NaN), tuples stay tuples, floats incl. NaN;
-    a numpy scalar may come back as the Python scalar it holds."""
+    a numpy scalar may come back as the Python scalar it holds.
+
+    Parameters
+    ----------
+    a, b : object
+        The values.
+    where : str, default 'value'
+        What they are, for the message.
+    """
     if isinstance(a, np.generic) and not isinstance(b, np.generic):
         a = a.item()
     assert type(a) is type(b) or (isinstance(a, float) and isinstance(b, float)), f"{where}: {type(a)} vs {type(b)}"
@@ -83,7 +99,13 @@ def assert_same_value(a, b, where: str = "value") -> None:
 
 
 def assert_same_dataset(a, b) -> None:
-    """``a`` and ``b`` hold the same stimuli, responses, masks and metadata, value for value."""
+    """``a`` and ``b`` hold the same stimuli, responses, masks and metadata, value for value.
+
+    Parameters
+    ----------
+    a, b : NeuralDataset
+        The datasets.
+    """
     assert len(a.stim_meta) == len(b.stim_meta) and a.N_neurons == b.N_neurons
     for s in range(len(a.stim_meta)):
         assert_same_value(a.stims[s], b.stims[s], f"stims[{s}]")

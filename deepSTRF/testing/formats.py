@@ -66,8 +66,9 @@ def write_recording(path, rec: str, signals: dict, meta: dict | None = None, fol
     members = {f"{top}/{rec}.meta.json": json.dumps(meta or {"siteid": rec, "rasterfs": 100}).encode()}
     for sig, spec in signals.items():
         n_total = spec.get("n_total", len(spec["csv"]) if spec.get("csv") is not None else 0)
+        kind = spec.get("type", "RasterizedSignal")
         info = {"name": sig, "chans": spec.get("chans", []), "fs": spec["fs"], "meta": {}, "recording": rec,
-                "segments": [[0, int(n_total)]], "signal_type": f"<class 'nems0.signal.{spec.get('type', 'RasterizedSignal')}'>",
+                "segments": [[0, int(n_total)]], "signal_type": f"<class 'nems0.signal.{kind}'>",
                 "normalization": "none", "norm_baseline": [], "norm_gain": []}
         members[f"{top}/{rec}.{sig}.json"] = json.dumps(info).encode()
         if spec.get("epochs") is not None:

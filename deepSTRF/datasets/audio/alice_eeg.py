@@ -227,5 +227,16 @@ def _subject_segments(fif: str, T_of, dt_ms, hp, lp):
 def download_alice_eeg(dest: str | None = None) -> str:
     """Download and unpack ``eeg.0.zip`` .. ``eeg.2.zip`` (into ``eeg.K/``) and
     ``stimuli.zip`` from UMd DRUM into ``dest`` (default
-    ``default_cache_dir('Alice_EEG')``). Idempotent; returns the folder."""
+    ``default_cache_dir('Alice_EEG')``). Idempotent; returns the folder.
+
+    Parameters
+    ----------
+    dest : str, optional
+        The dataset folder; default ``default_cache_dir('Alice_EEG')``.
+
+    Returns
+    -------
+    str
+        The dataset folder.
+    """
     return download_dataset("AliceEEG", dest)

@@ -101,8 +101,9 @@ class CRCNSAA2Dataset(Release, AudioNeuralDataset):
         classes = check_choices("stimuli", stimuli, CLASSES)
         check_common(dt_ms, n_mels, compression, window_ms, return_waveform, audio_fs)
         super().__init__(path, float(dt_ms))
-        root = self._open_release(path, download, ["all_cells", "all_stims", "cell_regions.csv", "cell_stim_classes.csv",
-                                                   "stim_data.csv"], username=username, password=password)
+        tables = ["cell_regions.csv", "cell_stim_classes.csv", "stim_data.csv"]
+        root = self._open_release(path, download, ["all_cells", "all_stims"] + tables, username=username,
+                                  password=password)
         regions = get_area_cells(os.path.join(root, "cell_regions.csv"))
         birds = get_animals_ids(os.path.join(root, "cell_stim_classes.csv"))
         wanted = set(birds) if animals == "all" else set([animals] if isinstance(animals, str) else animals)

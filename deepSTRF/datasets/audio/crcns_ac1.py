@@ -198,5 +198,7 @@ def download_ac1(dest: str | None = None, *, username: str | None = None, passwo
     ----------
     username, password : str, optional
         CRCNS credentials; default ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``.
+    dest : str, optional
+        The dataset folder; default ``default_cache_dir('CRCNS_AC1')``.
     """
     return download_dataset("AC1", dest, username=username, password=password, extract=False)

@@ -252,6 +252,9 @@ def download_espejo(stimuli: str, dest: str | None = None) -> str:
     Parameters
     ----------
     stimuli : {'nat', 'vmn'}
+        The release to fetch: natural sounds or vocalisation-modulated noise.
+    dest : str, optional
+        The dataset folder; default ``default_cache_dir('Espejo')``.
     """
     check_option("stimuli", stimuli, STIMULI)
     return download_dataset("Espejo", dest, groups=[stimuli])

@@ -233,5 +233,16 @@ def download_le2025(dest: str | None = None) -> str:
     """Download and unzip ``zebf-auditory-restoration-1.zip`` from figshare
     (size and MD5 read from the article) into ``dest`` (default
     ``default_cache_dir('Le_2025')``); return the unpacked
-    ``zebf-auditory-restoration-1`` folder (the dataset ``path``)."""
+    ``zebf-auditory-restoration-1`` folder (the dataset ``path``).
+
+    Parameters
+    ----------
+    dest : str, optional
+        The parent folder; default ``default_cache_dir('Le_2025')``.
+
+    Returns
+    -------
+    str
+        The unpacked ``zebf-auditory-restoration-1`` folder.
+    """
     return os.path.join(download_dataset("Le2025", dest), "zebf-auditory-restoration-1")

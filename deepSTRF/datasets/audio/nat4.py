@@ -220,6 +220,7 @@ def download_nat4(area: str, dest: str | None = None, wav: bool = False) -> str:
     Parameters
     ----------
     area : {'A1', 'PEG'}
+        The area whose files to fetch.
     dest : str, optional
         Defaults to ``default_cache_dir('NAT4')``.
     wav : bool, default False

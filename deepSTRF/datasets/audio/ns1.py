@@ -158,5 +158,15 @@ def download_ns1(dest: str | None = None) -> str:
     unpacked to ``spikesandwav/``) and ``test_data_5ms.mat`` (DNet, GitHub).
     Idempotent; every file's SHA-256 is recorded at the first download and
     checked by ``deepstrf verify NS1``.
+
+    Parameters
+    ----------
+    dest : str, optional
+        The dataset folder; default ``default_cache_dir('NS1')``.
+
+    Returns
+    -------
+    str
+        The dataset folder.
     """
     return download_dataset("NS1", dest)

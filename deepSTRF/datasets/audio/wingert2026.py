@@ -367,5 +367,6 @@ def download_wingert2026(dest: str | None = None, wav: bool = False) -> str:
     dest : str, optional
         Defaults to ``default_cache_dir('Wingert2026')``.
     wav : bool, default False
+        Also fetch ``wav.zip`` (~3.7 GB, waveform mode only).
     """
     return download_dataset("Wingert2026", dest, groups=["wav"] if wav else [])
