@@ -75,6 +75,14 @@ def check_choices(name: str, values, allowed) -> list:
     return values
 
 
+def check_names(name: str, value) -> list[str]:
+    """A string or a non-empty list of strings (ids, labels), as a list."""
+    values = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple, set)) else None
+    if not values or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{name} must be a string or a non-empty list of strings; got {value!r}")
+    return values
+
+
 def check_fixed(name: str, value, required, dataset: str, why: str):
     """Fail unless ``value == required`` (e.g. a bin width fixed by precomputed data)."""
     if value != required:

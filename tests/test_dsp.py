@@ -321,3 +321,15 @@ def test_bin_windows_matches_per_window_binning_and_exact_edges():
         np.testing.assert_array_equal(c[st[w]:st[w + 1]], ref)
     with pytest.raises(ValueError, match="sorted"):
         bin_windows(train[::-1], on, nb, dt_ms=5.0)
+
+
+def test_bin_window_rows_pads_each_window_and_cuts_to_width():
+    from deepSTRF.dsp import bin_window_rows
+
+    spikes = np.array([1.0149999, 1.015, 1.015, 2.0, 2.004, 2.0200001])
+    m = bin_window_rows(spikes, [1.0, 2.0], [4, 2], dt_ms=5.0)
+    assert m.shape == (2, 4) and m.dtype == np.float32
+    assert m.tolist() == [[0, 0, 1, 2], [2, 0, 0, 0]]  # the second window has 2 bins, then zeros
+    cut = bin_window_rows(spikes, [1.0, 2.0], [4, 2], dt_ms=5.0, width=3)
+    assert cut.tolist() == [[0, 0, 1], [2, 0, 0]]  # 1.015 x2 sat in bin 3, cut away
+    assert bin_window_rows(spikes, [], [], dt_ms=5.0).shape == (0, 0)

@@ -8,6 +8,7 @@ import scipy.io.wavfile
 import torch
 
 import deepSTRF.datasets.audio.wingert2026 as wmod
+import deepSTRF.io.lbhb as lbhb
 from deepSTRF.datasets.audio import Wingert2026Dataset
 from deepSTRF.testing.wingert2026 import CELL_LIST, make_wingert, session_archive  # noqa: F401
 
@@ -99,8 +100,8 @@ def test_filters_unlabelled_and_errors(wingert, monkeypatch):
 def test_each_archive_is_read_once_and_unwanted_ones_not_at_all(wingert, monkeypatch):
     root = wingert[0]
     calls = []
-    real = wmod.read_recording
-    monkeypatch.setattr(wmod, "read_recording", lambda p, **kw: calls.append(os.path.basename(p)) or real(p, **kw))
+    real = lbhb.read_recording  # the archives are read by io.lbhb.read_session_archives
+    monkeypatch.setattr(lbhb, "read_recording", lambda p, *a, **kw: calls.append(os.path.basename(p)) or real(p, *a, **kw))
     with pytest.warns(UserWarning):
         Wingert2026Dataset(str(root))
     assert sorted(calls) == sorted(os.listdir(root / "recordings")) and len(calls) == len(set(calls))

@@ -134,6 +134,32 @@ def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origins=N
     return counts, starts
 
 
+def bin_window_rows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origins=None, ends=None,
+                    width: int | None = None) -> np.ndarray:
+    """:func:`bin_windows` as a matrix: row ``w`` holds window ``w``'s bins, then zeros.
+
+    Parameters
+    ----------
+    spikes, onsets, n_bins, dt_ms, unit, origins, ends
+        As in :func:`bin_windows` (``n_bins`` is cut to ``width``).
+    width : int, optional
+        Columns of the matrix; default ``max(n_bins)``.
+
+    Returns
+    -------
+    np.ndarray, shape (W, width), float32
+        Spike counts per bin; row ``w`` is zero from column ``n_bins[w]`` on.
+    """
+    onsets = np.asarray(onsets, dtype=np.float64).ravel()
+    n_bins = np.broadcast_to(np.asarray(n_bins, dtype=np.int64), onsets.shape)
+    width = int(n_bins.max(initial=0)) if width is None else int(width)
+    n_bins = np.clip(n_bins, 0, width)
+    counts, _ = bin_windows(spikes, onsets, n_bins, dt_ms, unit, origins, ends)
+    out = np.zeros((onsets.size, width), dtype=np.float32)
+    out[np.arange(width)[None, :] < n_bins[:, None]] = counts  # row-major: the windows one after the other
+    return out
+
+
 def rebin_sum(x: np.ndarray, factor: int) -> np.ndarray:
     """Sum consecutive groups of ``factor`` bins on the last axis (a trailing partial group is dropped).
 

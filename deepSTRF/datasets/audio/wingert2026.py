@@ -8,26 +8,24 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..._checks import check_fixed, check_option, check_waveform_args, exact_hop
+from ..._checks import check_fixed, check_names, check_option, check_waveform_args, exact_hop
 from ..._jsonfile import read_json_or_empty, write_json_if_possible
 from ...cache import cached_loader
 from ...download import download_dataset
-from ...dsp.binning import bin_windows
-from ...io.lbhb import read_cell_list
-from ...io.nems import RecordingError, read_recording
+from ...dsp.binning import bin_window_rows
+from ...dsp.scaling import minmax_scale_, offset_log
+from ...io.lbhb import read_cell_list, read_session_archives
+from ...io.nems import RecordingError
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._waveforms import find_wav, locked_waveform, wav_index
 
 AREAS = ("A1", "PEG", "AC", "HC")
 SUBSETS = ("all", "est", "val")
-_ID = re.compile(r"^([A-Za-z]{3})[A-Za-z0-9]*?(?:-[A-Z])?-(\d+)-(\d+)$")
 
 
 @cached_loader()
@@ -116,10 +114,8 @@ class Wingert2026Dataset(Release, AudioNeuralDataset):
                  prestim_ms: float = 1000.0, cache: bool = True, _enumerate_only: bool = False):
         check_option("subset", subset, SUBSETS)
         check_fixed("dt_ms", dt_ms, 10.0, "Wingert2026", "the gammatone-grams are precomputed at 10 ms")
-        areas = _as_list(area, "area")
-        for a in areas or ():
-            check_option("area", a, AREAS)
-        sites = _as_list(site, "site")
+        areas = None if area is None else [check_option("area", a, AREAS) for a in check_names("area", area)]
+        sites = None if site is None else check_names("site", site)
         check_waveform_args(return_waveform, audio_fs, dt_ms)
         super().__init__(path, dt_ms)
         self.subset = subset
@@ -136,31 +132,26 @@ class Wingert2026Dataset(Release, AudioNeuralDataset):
         by_session: dict = {}
         for n, u in enumerate(units):
             by_session.setdefault(u["session"], []).append(n)
-        loader = _SessionLoader(b, units, by_session, subset, log_compress, 10.0 ** _soften(log_offset),
+        loader = _SessionLoader(b, units, by_session, subset, log_compress, log_offset,
                                 return_waveform, audio_fs, prestim_ms, root)
         entries = _for_each_session(os.path.join(root, "recordings"), set(by_session), loader)
         order = sorted(entries, key=lambda e: (e[0], e[1]))
         b.select_stims([e[2] for e in order])
-        band_lo = np.min([loader.bands[e[0]][0] for e in order], axis=0) if order else None
-        band_hi = np.max([loader.bands[e[0]][1] for e in order], axis=0) if order else None
-        if not return_waveform and band_lo is not None:  # per-band min-max over every loaded stimulus
-            rng = np.where(band_hi > band_lo, band_hi - band_lo, 1.0).astype(np.float32)
-            lo32 = band_lo.astype(np.float32)
+        if not return_waveform and order:  # per-band min-max over every loaded stimulus
+            lo = np.min([loader.bands[e[0]][0] for e in order], axis=0)[:, None]
+            hi = np.max([loader.bands[e[0]][1] for e in order], axis=0)[:, None]
             for _, _, s in order:
-                a = b.stim_array(s)[0]
-                a -= lo32[:, None]
-                a /= rng[:, None]
-                a[a < 1e-6] = 0.0
+                minmax_scale_(b.stim_array(s)[0], lo, hi)
         self._finish(b, 32, (200.0, 40000.0), smooth)
 
 
 class _SessionLoader:
     """Turns one session's recording into builder entries (stims and normalised responses)."""
 
-    def __init__(self, builder, units, by_session, subset, log_compress, d, return_waveform, audio_fs,
+    def __init__(self, builder, units, by_session, subset, log_compress, log_offset, return_waveform, audio_fs,
                  prestim_ms, root):
         self.b, self.units, self.by_session, self.subset = builder, units, by_session, subset
-        self.log_compress, self.d, self.return_waveform = log_compress, d, return_waveform
+        self.log_compress, self.log_offset, self.return_waveform = log_compress, log_offset, return_waveform
         self.audio_fs, self.prestim_ms, self.root = audio_fs, prestim_ms, root
         self.wavs = wav_index(os.path.join(root, "wav")) if return_waveform else None
         self.bands: dict = {}  # session -> (band min, band max) of its log-compressed stims
@@ -179,7 +170,7 @@ class _SessionLoader:
             x = stim.arrays[name].astype(np.float32)
             if not self.return_waveform:
                 if self.log_compress:
-                    x = np.log((x + np.float32(self.d)) / np.float32(self.d)).astype(np.float32)
+                    x = offset_log(x, self.log_offset)
                 lo, hi = np.minimum(lo, x.min(axis=1)), np.maximum(hi, x.max(axis=1))
             if self.subset != "all" and sub != self.subset:
                 continue
@@ -200,73 +191,15 @@ class _SessionLoader:
 
 
 def _for_each_session(folder: str, wanted: set, load) -> list[tuple]:
-    """Read every archive needed exactly once, in file order, and ``load`` the wanted sessions.
-
-    The session id comes from the units inside an archive (not its file
-    name); the archive -> session mapping is cached next to the data so a
-    later load skips archives of unwanted sessions without reading them.
-    When two archives hold one session, the one whose file-name prefix is
-    the session id wins (else the first in sorted order) and the others are
-    dropped with a warning.
-    """
+    """``load`` every wanted session once (:func:`~deepSTRF.io.lbhb.read_session_archives`); the archive ->
+    session mapping is cached next to the data, so a later load skips archives of unwanted sessions."""
     paths = sorted(glob.glob(os.path.join(folder, "*.tgz")) + glob.glob(os.path.join(folder, "*.tar.gz")))
     if not paths:
         raise FileNotFoundError(f"Wingert2026: no session archive (*.tgz) in {folder}; pass download=True")
     cache_path = os.path.join(os.path.dirname(folder), ".deepstrf", "wingert_sessions.json")
-    cache = read_json_or_empty(cache_path)  # an unreadable mapping is rebuilt
-
-    def cached_session(p):
-        hit = cache.get(os.path.basename(p))
-        st = os.stat(p)
-        return hit["session"] if hit and hit["size"] == st.st_size and hit["mtime"] == st.st_mtime else None
-
-    def better(p, q, session):  # is archive p preferred to q for this session?
-        named = [x for x in (p, q) if os.path.basename(x).split("_")[0] == session]
-        return (named[0] == p) if len(named) == 1 else p < q
-
-    known = {p: cached_session(p) for p in paths}
-    done: dict = {}  # session -> (archive, entries)
-    dropped: dict = {}
-    to_read = []
-    for p in paths:
-        session = known[p]
-        if session is not None:
-            if session not in wanted:
-                continue
-            rivals = [q for q in paths if known[q] == session and q != p]
-            if any(better(q, p, session) for q in rivals):
-                dropped.setdefault(session, []).append(p)
-                continue
-        to_read.append(p)
-    # the next archive is read (gunzip and HDF5 parsing, which release the GIL)
-    # while the current one is binned: loading overlaps decompression
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = {}
-
-        def prefetch(i):
-            if i < len(to_read):
-                pending[i] = pool.submit(lambda q: read_recording(q, signals=("resp", "stim")), to_read[i])
-
-        prefetch(0)
-        for i, p in enumerate(to_read):
-            prefetch(i + 1)
-            rec = pending.pop(i).result()
-            chans = rec.signal("resp").chans
-            if not chans:
-                raise RecordingError(f"{p}: resp.json lists no unit")
-            session = chans[0].split("-")[0]
-            st = os.stat(p)
-            cache[os.path.basename(p)] = {"size": st.st_size, "mtime": st.st_mtime, "session": session}
-            if session not in wanted:
-                continue
-            if session in done:
-                if not better(p, done[session][0], session):
-                    dropped.setdefault(session, []).append(p)
-                    continue
-                dropped.setdefault(session, []).append(done[session][0])
-            done[session] = (p, load(session, rec, p))
-            del rec
-    write_json_if_possible(cache_path, cache)  # a read-only data folder: the mapping is simply not cached
+    known = read_json_or_empty(cache_path)  # an unreadable mapping is rebuilt
+    done, dropped = read_session_archives(paths, wanted, load, known)
+    write_json_if_possible(cache_path, known)  # a read-only data folder: the mapping is simply not cached
     for session, paths_dropped in dropped.items():
         warnings.warn(f"Wingert2026: session {session} is in several archives; using "
                       f"{os.path.basename(done[session][0])}, ignoring "
@@ -291,41 +224,22 @@ def _session_responses(resp, names, T_of: dict, cell_of: dict) -> dict:
     rows = np.flatnonzero(np.isin(ep["name"], names))
     if not len(rows):
         return {}
-    row_names = ep["name"][rows]
-    starts, ends = ep["start"][rows], ep["end"][rows]
-    origins = np.round(starts * 100.0) / 100.0  # the absolute rule: bins on the recording's 10-ms grid
+    row_names, starts = ep["name"][rows], ep["start"][rows]
     Tr = np.array([T_of[n] for n in row_names], dtype=np.int64)
-    T_max = int(Tr.max())
-    inside = np.arange(T_max)[None, :] < Tr[:, None]
+    inside = np.arange(int(Tr.max()))[None, :] < Tr[:, None]
     by_name = {name: np.flatnonzero(row_names == name) for name in names}
     blocks = {}
     for n, cid in cell_of.items():
         spikes = np.sort(np.asarray(resp.arrays.get(cid, []), dtype=np.float64))
-        counts, at = bin_windows(spikes, starts, Tr, 10.0, unit="s", origins=origins, ends=ends)
-        mat = np.zeros((len(rows), T_max), dtype=np.float32)
-        mat[inside] = counts  # the rows' bins one after the other, each cut to its stimulus
+        mat = bin_window_rows(spikes, starts, Tr, 10.0, unit="s", origins=np.round(starts * 100.0) / 100.0,
+                              ends=ep["end"][rows])  # the absolute rule: bins on the recording's 10-ms grid
         vmin, vmax = mat[inside].min(), mat[inside].max()
-        if vmax > vmin:
-            mat -= vmin
-            mat /= np.float32(vmax - vmin)
-            mat[mat < 1e-6] = 0.0
+        if vmax > vmin:  # a constant unit is left as it is
+            minmax_scale_(mat, vmin, vmax)
         for name, r in by_name.items():
             if len(r):
                 blocks[name, n] = mat[r, : T_of[name]]
     return blocks
-
-
-def _soften(a: float) -> float:
-    return 2 + (a - 2) / 50 if a > 2 else (-2 + (a + 2) / 50 if a < -2 else a)
-
-
-def _as_list(value, name):
-    if value is None:
-        return None
-    vals = [value] if isinstance(value, str) else list(value)
-    if not vals or not all(isinstance(v, str) for v in vals):
-        raise ValueError(f"{name} must be a string or a non-empty list of strings; got {value!r}")
-    return vals
 
 
 def _select_units(path: str, areas, sites, include_unlabeled: bool) -> list[dict]:
@@ -346,14 +260,10 @@ def _select_units(path: str, areas, sites, include_unlabeled: bool) -> list[dict
 
 
 def _unit_meta(r: dict) -> dict:
-    cid = r["cellid"]
-    m = _ID.match(cid)
-    return {
-        "cell_id": cid, "site": r["siteid"], "session": cid.split("-")[0], "area": r["area"], "layer": r["layer"],
-        "depth": r["depth"], "narrow": r["narrow"], "celltype": r["celltype"], "sw": r["sw"],
-        "goodpred": r["goodpred"], "animal": m.group(1) if m else None, "electrode": int(m.group(2)) if m else None,
-        "unit_in_electrode": int(m.group(3)) if m else None,
-    }
+    names = {"cellid": "cell_id", "siteid": "site"}
+    keys = ("cellid", "siteid", "session", "area", "layer", "depth", "narrow", "celltype", "sw", "goodpred",
+            "animal", "electrode", "unit_in_electrode")
+    return {names.get(k, k): r[k] for k in keys}
 
 
 def download_wingert2026(dest: str | None = None, wav: bool = False) -> str:
