@@ -1,17 +1,24 @@
 """Readers of the LBHB releases: Wingert 2026's ``cell_list.csv`` and its folder of per-session
-archives, and NAT4's ``<area>_pred_correlation.csv``. Plain dicts out; nothing of torch or datasets."""
+archives, Lopez Espejo 2019's site archives, and NAT4's ``<area>_pred_correlation.csv``. Plain dicts out; nothing of torch or datasets."""
 
 from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from .nems import RecordingError, read_recording
+import numpy as np
+
+from .nems import RecordingError, epoch_bounds, read_recording
 from .tables import MISSING, read_table
 
 #: an LBHB unit id: ``<animal (3 letters)><session rest>[-<probe letter>]-<electrode>-<unit>``
 CELL_ID = re.compile(r"^([A-Za-z]{3})[A-Za-z0-9]*?(?:-[A-Z])?-(\d+)-(\d+)$")
+#: a Lopez Espejo 2019 unit id: ``<animal><n>[letter]-<channel>[-<unit>]`` (the channel may carry letters)
+#: a NAT4 unit id: ``<animal (3 letters)><n><site letter>-<electrode>-<unit>``
+NAT4_CELL_ID = re.compile(r"^([A-Za-z]{3})\d+[a-z]-(\d+)-(\d+)$")
+SITE_CELL_ID = re.compile(r"^([A-Za-z]+)\d+[A-Za-z]?-([A-Za-z]*\d+)(?:-(\d+))?$")
 
 
 def _text(v: str | None) -> str | None:
@@ -46,6 +53,27 @@ def read_cell_list(path: str) -> list[dict]:
             "narrow": _truth(row.get("narrow")), "goodpred": _truth(row.get("goodpred")),
         })
     return out
+
+
+def espejo_cell_parts(cid: str) -> dict:
+    """``site`` (the part before the first ``-``), ``animal_id``, ``channel`` and ``unit`` (text; None
+    when absent or when the id does not follow the grammar) of a Lopez Espejo 2019 unit id."""
+    m = SITE_CELL_ID.match(cid)
+    site = cid.split("-")[0] if "-" in cid else cid
+    if not m:
+        return {"site": site, "animal_id": None, "channel": None, "unit": None}
+    return {"site": site, "animal_id": m.group(1), "channel": m.group(2), "unit": m.group(3)}
+
+
+def nat4_cell_parts(cid: str) -> dict:
+    """``site``, ``animal``, ``electrode`` and ``unit_in_electrode`` (ints) of a NAT4 unit id; the site
+    alone (None without a ``-``) when the id does not follow the grammar."""
+    m = NAT4_CELL_ID.match(cid)
+    if m:
+        site = cid.split("-")[0]
+        return {"site": site, "animal": m.group(1), "electrode": int(m.group(2)), "unit_in_electrode": int(m.group(3))}
+    site = cid.split("-")[0] if "-" in cid else None
+    return {"site": site, "animal": None, "electrode": None, "unit_in_electrode": None}
 
 
 def read_auditory_flags(path: str) -> dict[str, bool]:
@@ -138,3 +166,51 @@ def read_session_archives(paths: list[str], wanted: set, load, known: dict, sign
             done[session] = (p, load(session, rec, p))
             del rec
     return done, dropped
+
+
+def read_site(path: str, stimfmt: str) -> dict:
+    """One Lopez Espejo 2019 site archive, read once: its units, epochs, responses, stimuli and repeat counts.
+
+    Parameters
+    ----------
+    path : str
+        The site's NEMS recording (``*.tgz``).
+    stimfmt : str
+        The release's stimulus format (``'ozgf'`` or ``'envelope'``); an archive whose
+        ``stimfmt`` differs is refused.
+
+    Returns
+    -------
+    dict
+        ``path``; ``units`` (the response channels); ``epochs`` (the epoch table);
+        ``counts`` (``STIM_*`` epoch name -> occurrences) and ``site_max`` (the largest);
+        ``stims`` (name -> ``(F, T)`` float64 spectrogram: from ``stim.h5``, or cut from
+        the stim raster at each name's first epoch, 100 Hz); ``spikes`` (unit -> spike
+        times in s, or None) or ``raster`` (``(samples, units)``, or None) and ``col``
+        (unit -> raster column).
+    """
+    rec = read_recording(path, signals=("resp", "stim"))
+    fmt = rec.meta.get("stimfmt")
+    if fmt is not None and fmt != stimfmt:
+        raise RecordingError(f"{path}: stimfmt is {fmt!r}, expected {stimfmt!r} for this release; "
+                             "is the archive in the right folder?")
+    resp = rec.signal("resp")
+    if resp.epochs is None or (resp.arrays is None and resp.raster is None):
+        raise RecordingError(f"{path}: expected resp spike times (h5) or a resp CSV, and an epoch table")
+    ep = resp.epochs
+    is_stim = np.array([n.startswith("STIM_") for n in ep["name"]], dtype=bool)
+    counts = Counter(ep["name"][is_stim])
+    site_max = max(counts.values(), default=0)
+    stims = {}
+    if "stim" in rec.signals:
+        st = rec.signals["stim"]
+        if st.arrays is not None:
+            stims = {k: np.asarray(v, dtype=np.float64) for k, v in st.arrays.items()}
+        elif st.raster is not None:
+            for name in counts:
+                i = int(np.flatnonzero(ep["name"] == name)[0])
+                a, z = epoch_bounds(ep["start"][i], ep["end"][i], 100.0)
+                stims[name] = st.raster[a:z].T.astype(np.float64)
+    return {"path": path, "units": resp.chans, "epochs": ep, "counts": counts, "site_max": site_max,
+            "stims": stims, "spikes": resp.arrays, "raster": resp.raster,
+            "col": {u: k for k, u in enumerate(resp.chans)}}

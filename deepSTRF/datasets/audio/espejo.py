@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,8 +17,9 @@ from ..._checks import check_fixed, check_option, check_positive, exact_hop
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...download.mirror import fetch_from_mirror
-from ...dsp.binning import bin_windows
-from ...io.nems import RecordingError, epoch_bounds, read_recording
+from ...dsp.binning import bin_window_rows
+from ...io.lbhb import espejo_cell_parts, read_site
+from ...io.nems import epoch_bounds
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._waveforms import locked_waveform
@@ -28,8 +27,6 @@ from ._waveforms import locked_waveform
 STIMULI = ("nat", "vmn")
 SUBSETS = ("all", "estimation", "test")
 RELEASE = {"nat": ("A1_natural_sounds", "ozgf", 18), "vmn": ("A1_voc_mod_noise", "envelope", 2)}
-_ID = re.compile(r"^([A-Za-z]+)\d+[A-Za-z]?-([A-Za-z]*\d+)(?:-(\d+))?$")
-
 
 @cached_loader()
 class EspejoDataset(Release, AudioNeuralDataset):
@@ -120,7 +117,7 @@ class EspejoDataset(Release, AudioNeuralDataset):
         if not archives:
             raise FileNotFoundError(f"Espejo: no site archive (*.tgz) under {os.path.join(root, folder)}; "
                                     "pass download=True")
-        sites = [_read_site(p, stimfmt) for p in archives]
+        sites = [read_site(p, stimfmt) for p in archives]
         units = sorted({u for site in sites for u in site["units"]})
         if cells is not None:
             wanted = set(cells)
@@ -134,7 +131,7 @@ class EspejoDataset(Release, AudioNeuralDataset):
         b = self._builder(return_waveform, audio_fs)
         index = {}
         for u in units:
-            index[u] = b.add_neuron(cell_id=u, experiment_set=stimuli, **_id_parts(u))
+            index[u] = b.add_neuron(cell_id=u, experiment_set=stimuli, **espejo_cell_parts(u))
         for name in names:
             spec = registry[name]["spec"]
             T = spec.shape[1]
@@ -156,67 +153,32 @@ class EspejoDataset(Release, AudioNeuralDataset):
         self._finish(b, F, (200.0, 40000.0), smooth)
 
 
-def _read_site(path: str, stimfmt: str) -> dict:
-    """One archive, read once: units, epochs, response form, stimulus spectrograms, repeat counts."""
-    rec = read_recording(path, signals=("resp", "stim"))
-    fmt = rec.meta.get("stimfmt")
-    if fmt is not None and fmt != stimfmt:
-        raise RecordingError(f"{path}: stimfmt is {fmt!r}, expected {stimfmt!r} for this release; "
-                             "is the archive in the right folder?")
-    resp = rec.signal("resp")
-    if resp.epochs is None or (resp.arrays is None and resp.raster is None):
-        raise RecordingError(f"{path}: expected resp spike times (h5) or a resp CSV, and an epoch table")
-    ep = resp.epochs
-    is_stim = np.array([n.startswith("STIM_") for n in ep["name"]], dtype=bool)
-    counts = Counter(ep["name"][is_stim])
-    site_max = max(counts.values(), default=0)
-    stims = {}
-    if "stim" in rec.signals:
-        st = rec.signals["stim"]
-        if st.arrays is not None:
-            stims = {k: np.asarray(v, dtype=np.float64) for k, v in st.arrays.items()}
-        elif st.raster is not None:
-            for name in counts:
-                i = int(np.flatnonzero(ep["name"] == name)[0])
-                a, z = epoch_bounds(ep["start"][i], ep["end"][i], 100.0)
-                stims[name] = st.raster[a:z].T.astype(np.float64)
-    return {"path": path, "units": resp.chans, "epochs": ep, "counts": counts, "site_max": site_max,
-            "stims": stims, "spikes": resp.arrays, "raster": resp.raster,
-            "col": {u: k for k, u in enumerate(resp.chans)}}
-
-
 def _stim_registry(sites) -> dict:
+    """``name -> n_repeats`` (the most in any site), ``split`` and ``spec`` (the first site's), for the
+    names some site has a spectrogram of; a name is a test stimulus if some site repeated it as often as
+    its most repeated stimulus (more than once)."""
     reg: dict = {}
     for site in sites:
         for name, count in site["counts"].items():
-            test = count == site["site_max"] and site["site_max"] > 1
-            if name in reg:
-                reg[name]["n_repeats"] = max(reg[name]["n_repeats"], count)
-                reg[name]["test"] |= test
-                if reg[name]["spec"] is None and name in site["stims"]:
-                    reg[name]["spec"] = site["stims"][name]
-            else:
-                reg[name] = {"n_repeats": count, "test": test, "spec": site["stims"].get(name)}
-    out = {}
-    for name, r in reg.items():
-        if r["spec"] is not None:
-            out[name] = {"n_repeats": r["n_repeats"], "split": "test" if r["test"] else "estimation", "spec": r["spec"]}
-    return out
+            r = reg.setdefault(name, {"n_repeats": 0, "test": False, "spec": None})
+            r["n_repeats"] = max(r["n_repeats"], count)
+            r["test"] |= count == site["site_max"] and site["site_max"] > 1
+            if r["spec"] is None:
+                r["spec"] = site["stims"].get(name)
+    return {name: {"n_repeats": r["n_repeats"], "split": "test" if r["test"] else "estimation", "spec": r["spec"]}
+            for name, r in reg.items() if r["spec"] is not None}
 
 
 def _unit_rows(site: dict, unit: str, name: str, T: int) -> np.ndarray:
     """(occurrences, T) counts of ``unit`` for ``name`` in one archive, binned relative to each start."""
     ep = site["epochs"]
     rows = np.flatnonzero(ep["name"] == name)
-    out = np.zeros((len(rows), T), dtype=np.float32)
     if site["spikes"] is not None:  # relative rule: bins counted from each epoch's own start
         t = np.sort(np.asarray(site["spikes"].get(unit, []), dtype=np.float64))
         starts = ep["start"][rows]
-        n_bins = np.clip(np.round((ep["end"][rows] - starts) / 0.01).astype(np.int64), 0, T)
-        counts, at = bin_windows(t, starts, n_bins, 10.0, unit="s")
-        for r in range(len(rows)):
-            out[r, : n_bins[r]] = counts[at[r] : at[r + 1]]
-        return out
+        n_bins = np.round((ep["end"][rows] - starts) / 0.01).astype(np.int64)
+        return bin_window_rows(t, starts, n_bins, 10.0, unit="s", width=T)
+    out = np.zeros((len(rows), T), dtype=np.float32)
     for r, i in enumerate(rows):
         a, z = epoch_bounds(ep["start"][i], ep["end"][i], 100.0)
         seg = site["raster"][a:z, site["col"][unit]][:T]
@@ -224,17 +186,9 @@ def _unit_rows(site: dict, unit: str, name: str, T: int) -> np.ndarray:
     return out
 
 
-def _id_parts(cid: str) -> dict:
-    m = _ID.match(cid)
-    site = cid.split("-")[0] if "-" in cid else cid
-    if not m:
-        return {"site": site, "animal_id": None, "channel": None, "unit": None}
-    return {"site": site, "animal_id": m.group(1), "channel": m.group(2), "unit": m.group(3)}
-
-
 def _waveforms(names, root, download) -> dict:
     """``name -> wav path`` of every stimulus: on disk, or fetched from the baphy mirror with ``download``."""
-    files = {name: _wav_name(name) for name in names}
+    files = {name: name.removeprefix("STIM_") for name in names}  # the mirror's file names
     found = fetch_from_mirror("Espejo", list(files.values()), root, "nat_waveforms", True,
                               "Espejo stimulus name (from the site archives' epoch tables)", fetch=download)
     missing = [n for n, f in files.items() if f not in found]
@@ -285,12 +239,7 @@ def download_espejo_nat_waveforms(names: Sequence[str], dest: str | None = None,
         a file already cached is not fetched again (files are moved into
         place only once complete).
     """
-    files = {name: _wav_name(name) for name in names}
+    files = {name: name.removeprefix("STIM_") for name in names}  # the mirror's file names
     found = fetch_from_mirror("Espejo", list(files.values()), dest, "nat_waveforms", progress,
                               what="Espejo stimulus name")
     return {name: found[f] for name, f in files.items() if f in found}
-
-
-def _wav_name(name: str) -> str:
-    """The mirror's file name of a stimulus: its name without the ``STIM_`` prefix."""
-    return name[len("STIM_"):] if name.startswith("STIM_") else name

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from ..._paths import dataset_root
 from ...cache import cached_loader
 from ...download import download_dataset
 from ...dsp.binning import bin_windows
-from ...io.lbhb import read_auditory_flags
+from ...io.lbhb import nat4_cell_parts, read_auditory_flags
 from ...io.nems import RecordingError, epoch_bounds, read_recording
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
@@ -28,7 +27,6 @@ from ._waveforms import find_wav, locked_waveform, wav_index
 AREAS = ("A1", "PEG")
 DT_MS = 10.0  # the population recording's bin width
 SUBSETS = ("all", "est", "val")
-_CELL = re.compile(r"^([A-Za-z]{3})\d+[a-z]-(\d+)-(\d+)$")
 
 
 @cached_loader()
@@ -134,7 +132,7 @@ class NAT4Dataset(Release, AudioNeuralDataset):
         b = self._builder(return_waveform, audio_fs)
         auditory = read_auditory_flags(os.path.join(root, f"{area}_pred_correlation.csv"))
         for cid in cells:
-            b.add_neuron(cell_id=cid, area=area, auditory=auditory.get(cid, False), **_cell_parts(cid))
+            b.add_neuron(cell_id=cid, area=area, auditory=auditory.get(cid, False), **nat4_cell_parts(cid))
         pre, wavs = 0.0, None
         if return_waveform:
             pre_rows = np.flatnonzero(ep["name"] == "PreStimSilence")
@@ -198,15 +196,6 @@ class NAT4Dataset(Release, AudioNeuralDataset):
 
 def _unique(seq):
     return list(dict.fromkeys(seq))
-
-
-def _cell_parts(cid: str) -> dict:
-    m = _CELL.match(cid)
-    if m:
-        site = cid.split("-")[0]
-        return {"site": site, "animal": m.group(1), "electrode": int(m.group(2)), "unit_in_electrode": int(m.group(3))}
-    site = cid.split("-")[0] if "-" in cid else None
-    return {"site": site, "animal": None, "electrode": None, "unit_in_electrode": None}
 
 
 def download_nat4(area: str, dest: str | None = None, wav: bool = False) -> str:
