@@ -6,7 +6,13 @@ import numpy as np
 
 
 def soft_offset(log_offset: float) -> float:
-    """NEMS's softened log offset: values beyond +-2 move only 1/50 as fast (``2 + (a - 2) / 50``)."""
+    """NEMS's softened log offset: values beyond +-2 move only 1/50 as fast (``2 + (a - 2) / 50``).
+
+    Parameters
+    ----------
+    log_offset : float
+        The pipeline's ``log_offset`` (a base-10 exponent).
+    """
     a = float(log_offset)
     return 2 + (a - 2) / 50 if a > 2 else (-2 + (a + 2) / 50 if a < -2 else a)
 

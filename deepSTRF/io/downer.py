@@ -8,7 +8,9 @@ Plain numpy arrays and dicts out; every malformation is a
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -28,6 +30,32 @@ class DownerFormatError(FormatError):
 
 
 _SESSION_KEY = re.compile(r"^([bcf])_(RH|LH)_sessions$")
+#: a channel file: ``<animal>_<session>_Ch<channel>[<suffix>]_MUspk.mat``
+CHANNEL = re.compile(r"^([a-z])_(\d{6})_Ch(\d+)([a-z][a-z0-9]*)?_MUspk\.mat$")
+
+
+def session_channels(folder: str) -> dict[str, list[tuple[str, dict]]]:
+    """The ``sessions/`` tree: ``session id -> [(path, parts)]`` of its ``*_MUspk.mat`` files.
+
+    Sessions (sub-folders) and files in sorted order; ``parts`` holds ``animal``,
+    ``session``, ``channel`` (int) and ``suffix`` (text or None) from the file name.
+    Files that do not follow the grammar are not channels and are left out.
+
+    Parameters
+    ----------
+    folder : str
+        The release's ``sessions/`` folder.
+    """
+    out = {}
+    for sid in sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d))):
+        files = []
+        for f in sorted(os.listdir(os.path.join(folder, sid))):
+            m = CHANNEL.match(f) if "MUspk" in f else None
+            if m:
+                files.append((os.path.join(folder, sid, f), {"animal": m.group(1), "session": m.group(2),
+                                                             "channel": int(m.group(3)), "suffix": m.group(4)}))
+        out[sid] = files
+    return out
 
 
 def read_session_sheet(path: str) -> dict:
@@ -96,6 +124,38 @@ def read_channel_file(path: str, code_field: str) -> dict:
     return {"spktimes": np.sort(times), "stimon": stimon, "codes": codes_f.astype(np.int64)}
 
 
+def read_channels(channels: list[tuple[str, str]], code_field: str, desc: str = "reading sessions"):
+    """One pass over channel files: ``(trials, spikes)``.
+
+    ``channels`` are ``(path, session id)`` pairs; ``trials[session] = (stimon,
+    codes)`` is the trial table of the session's first file (it is the same in
+    all of a session's files), ``spikes[i]`` the spike times of file ``i``.
+    The spike-waveform field is never read. A progress bar counts sessions.
+
+    Parameters
+    ----------
+    channels : list of (str, str)
+        ``(path of a *_MUspk.mat, its session id)``, in the order wanted.
+    code_field : str
+        The stimulus-code field of the set: ``'timitStimcode'`` or ``'mVocStimcode'``.
+    desc : str, default 'reading sessions'
+        Label of the progress bar.
+    """
+    from tqdm.auto import tqdm
+
+    trials, spikes = {}, []
+    bar = tqdm(total=len({sid for _, sid in channels}), desc=desc, unit="session", leave=False, disable=None)
+    for path, sid in channels:
+        channel = read_channel_file(path, code_field)
+        if sid not in trials:
+            bar.update(1)
+            bar.set_postfix_str(f"session {sid}")
+            trials[sid] = (channel["stimon"], channel["codes"])
+        spikes.append(channel["spktimes"])
+    bar.close()
+    return trials, spikes
+
+
 def read_timit_table(path: str) -> dict[int, dict]:
     """``sentId -> {'name', 'sound' (speech only, float64), 'rate'}`` of
     ``out_sentence_details_timit_all_loudness.mat`` (the ``befaft`` padding trimmed)."""
@@ -140,3 +200,29 @@ def read_mvoc_slots(codes_path: str, wav_path: str) -> tuple[np.ndarray, np.ndar
         raise DownerFormatError(f"{wav_path}: a slot starts at {onsets.max():.2f} s, after the recording's end "
                                 f"({len(left) / rate:.2f} s): is the wav truncated?", wav_path)
     return codes.astype(np.int64), onsets, rate, left
+
+
+def read_mvoc_sounds(codes_path: str, wav_path: str) -> tuple[dict[int, np.ndarray], int, dict[int, int]]:
+    """The vocalisations cut from the concatenated recording: ``(sounds, rate, n_in_wav)``.
+
+    ``sounds[id]`` is the left channel from the id's first slot, as long as
+    its shortest slot (a slot lasts until the next one starts), float64
+    (int16 scaled by 1/32768); ``n_in_wav[id]`` counts its slots.
+
+    Parameters
+    ----------
+    codes_path : str
+        ``SqMoPhys_MVOCStimcodes.mat`` (the id and onset of every slot).
+    wav_path : str
+        ``MonkVocs_15Blocks.wav`` (left: the sounds; right: trigger pulses).
+    """
+    codes, onsets, rate, left = read_mvoc_slots(codes_path, wav_path)
+    scale = 32768.0 if left.dtype == np.int16 else 1.0
+    ends = np.append(onsets[1:], len(left) / rate)
+    sounds = {}
+    for sid in sorted(set(codes.tolist())):
+        slots = np.flatnonzero(codes == sid)
+        duration = float(np.min(ends[slots] - onsets[slots]))
+        a = int(round(onsets[slots[0]] * rate))
+        sounds[sid] = left[a: a + int(round(duration * rate))].astype(np.float64) / scale
+    return sounds, int(rate), dict(Counter(codes.tolist()))

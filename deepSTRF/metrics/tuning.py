@@ -8,7 +8,11 @@ circularly shifted; tuned = a one-sided Wilcoxon rank-sum test, well-tuned
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
+
+from .._checks import check_positive
 
 
 def tuning(responses: list, seed: int, n_resamples: int, alpha: float, delta: float, progress: bool):
@@ -71,3 +75,60 @@ def decide(true: np.ndarray, null: np.ndarray, alpha: float, delta: float) -> di
         effect = np.where(sd > 0, (true.mean(1) - null.mean(1)) / sd, 0.0)
     tuned = p < alpha
     return {"p": p, "effect": effect, "tuned": tuned, "well_tuned": tuned & (effect >= delta)}
+
+
+def tuning_by_group(response, groups: dict, test: list, seed: int = 0, n_resamples: int = 10000,
+                    alpha: float = 0.05, delta: float = 0.5, progress: bool = True) -> dict:
+    """The criterion over recording groups (sessions): neurons of a group share their repeat draws.
+
+    Per group, the test stimuli on which its first neuron has at least two
+    repeats are passed to :func:`tuning`,
+    seeded by ``(seed, crc32(group id))``: a neuron's result depends on its
+    group only, not on which other groups are loaded. Neurons of a group
+    without such stimuli get ``tuned = well_tuned = False`` and NaN statistics.
+
+    Parameters
+    ----------
+    response : callable
+        ``response(s, n) -> (R, T)`` array of neuron ``n`` on stimulus ``s``, in the analysis bins.
+    groups : dict
+        ``group id -> [neuron, ...]``; each neuron in one group.
+    test : list of int
+        The test stimuli.
+    seed : int, default 0
+        Seed of the random repeat pairs and circular shifts.
+    n_resamples : int, default 10000
+        Resamples per neuron.
+    alpha : float, default 0.05
+        Significance level of the one-sided Wilcoxon rank-sum test.
+    delta : float, default 0.5
+        Threshold of the normalised effect size ``(mean true - mean null) / sd null``.
+    progress : bool, default True
+        Show a progress bar per group.
+
+    Returns
+    -------
+    dict
+        ``neuron -> {'tuned', 'well_tuned', 'p_wilcoxon', 'delta_normalized', 'has_data'}``.
+    """
+    check_positive("n_resamples", n_resamples, integer=True)
+    out = {}
+    for group, neurons in sorted(groups.items(), key=lambda g: str(g[0])):
+        blocks = []
+        for s in test:
+            rows = [np.asarray(response(s, n), dtype=np.float64) for n in neurons]
+            if rows[0].shape == (1, 1) or rows[0].shape[0] < 2:
+                continue
+            blocks.append(np.stack(rows))
+        stats = None
+        if blocks:
+            stats = decide(*tuning(blocks, [seed, zlib.crc32(str(group).encode())], n_resamples, alpha, delta,
+                                   progress), alpha, delta)
+        for k, n in enumerate(neurons):
+            out[n] = {"tuned": bool(stats["tuned"][k]) if stats else False,
+                      "well_tuned": bool(stats["well_tuned"][k]) if stats else False,
+                      "p_wilcoxon": float(stats["p"][k]) if stats else float("nan"),
+                      "delta_normalized": float(stats["effect"][k]) if stats else float("nan"),
+                      "has_data": stats is not None}
+    return out
+
