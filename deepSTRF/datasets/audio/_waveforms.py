@@ -39,3 +39,28 @@ def locked_waveform(path: str, audio_fs: int, n_bins: int, hop: int, offset_samp
     """``(1, n_bins * hop)`` float32: the sound at ``audio_fs`` starting at ``offset_samples``."""
     x, rate = read_wav(path)
     return lock_to_grid(x, rate, audio_fs, n_bins, hop, offset_samples)
+
+
+class StimWavs:
+    """The ``wav/`` folder of an LBHB release: stimulus ``STIM_<file>`` is ``<file>`` (case-insensitive).
+
+    Parameters
+    ----------
+    folder : str
+        The folder of ``.wav`` files.
+    audio_fs : int
+        Sample rate of the waveforms returned, in Hz.
+    hop : int
+        Samples per neural bin at ``audio_fs``.
+    inset_s : float
+        Silence before the sound in the trial window, in s.
+    """
+
+    def __init__(self, folder: str, audio_fs: int, hop: int, inset_s: float):
+        self.folder, self.index = folder, wav_index(folder)
+        self.audio_fs, self.hop, self.offset = audio_fs, hop, int(round(inset_s * audio_fs))
+
+    def locked(self, name: str, n_bins: int) -> np.ndarray:
+        """``(1, n_bins * hop)`` float32: stimulus ``name``'s sound inset after the silence, on the grid."""
+        path = find_wav(self.index, name.removeprefix("STIM_"), self.folder)
+        return locked_waveform(path, self.audio_fs, n_bins, self.hop, self.offset)

@@ -22,7 +22,7 @@ from ...io.lbhb import nat4_cell_parts, read_auditory_flags
 from ...io.nems import RecordingError, epoch_bounds, read_recording
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
-from ._waveforms import find_wav, locked_waveform, wav_index
+from ._waveforms import StimWavs
 
 AREAS = ("A1", "PEG")
 DT_MS = 10.0  # the population recording's bin width
@@ -137,15 +137,13 @@ class NAT4Dataset(Release, AudioNeuralDataset):
         if return_waveform:
             pre_rows = np.flatnonzero(ep["name"] == "PreStimSilence")
             pre = float(ep["end"][pre_rows[0]] - ep["start"][pre_rows[0]]) if len(pre_rows) else 0.0
-            wavs = wav_index(os.path.join(root, "wav"))
+            wavs = StimWavs(os.path.join(root, "wav"), audio_fs, exact_hop(audio_fs, dt_ms), pre)
         T = {}
         for name in names:
             a, z = epoch_bounds(ep["start"][first[name]], ep["end"][first[name]], resp.fs)
             T[name] = z - a
             if return_waveform:
-                wav = find_wav(wavs, name[len("STIM_"):], os.path.join(root, "wav"))
-                hop = exact_hop(audio_fs, dt_ms)
-                x = locked_waveform(wav, audio_fs, z - a, hop, int(round(pre * audio_fs)))
+                x = wavs.locked(name, z - a)
             else:
                 x = spec[a:z].T[None].astype(np.float32)
             b.add_stim(x, name=name, subset="est" if name in est else "val")

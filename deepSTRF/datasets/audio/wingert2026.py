@@ -6,23 +6,19 @@ Sources: Zenodo record 18331549 (``[Wingert2026]`` in the registry).
 
 from __future__ import annotations
 
-import glob
 import os
-import warnings
 
 import numpy as np
 
 from ..._checks import check_fixed, check_names, check_option, check_waveform_args, exact_hop
-from ..._jsonfile import read_json_or_empty, write_json_if_possible
 from ...cache import cached_loader
 from ...download import download_dataset
-from ...dsp.binning import bin_window_rows
-from ...dsp.scaling import minmax_scale_, offset_log
-from ...io.lbhb import read_cell_list, read_session_archives
-from ...io.nems import RecordingError
+from ...dsp.scaling import minmax_scale_
+from ...io.lbhb import read_cell_list
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
-from ._waveforms import find_wav, locked_waveform, wav_index
+from ._waveforms import StimWavs
+from ._wingert_sessions import SessionLoader, load_sessions
 
 AREAS = ("A1", "PEG", "AC", "HC")
 SUBSETS = ("all", "est", "val")
@@ -132,9 +128,10 @@ class Wingert2026Dataset(Release, AudioNeuralDataset):
         by_session: dict = {}
         for n, u in enumerate(units):
             by_session.setdefault(u["session"], []).append(n)
-        loader = _SessionLoader(b, units, by_session, subset, log_compress, log_offset,
-                                return_waveform, audio_fs, prestim_ms, root)
-        entries = _for_each_session(os.path.join(root, "recordings"), set(by_session), loader)
+        wavs = StimWavs(os.path.join(root, "wav"), audio_fs, exact_hop(audio_fs, 10.0), prestim_ms / 1000) \
+            if return_waveform else None
+        loader = SessionLoader(b, units, by_session, subset, log_offset if log_compress else None, wavs)
+        entries = load_sessions(os.path.join(root, "recordings"), set(by_session), loader)
         order = sorted(entries, key=lambda e: (e[0], e[1]))
         b.select_stims([e[2] for e in order])
         if not return_waveform and order:  # per-band min-max over every loaded stimulus
@@ -143,103 +140,6 @@ class Wingert2026Dataset(Release, AudioNeuralDataset):
             for _, _, s in order:
                 minmax_scale_(b.stim_array(s)[0], lo, hi)
         self._finish(b, 32, (200.0, 40000.0), smooth)
-
-
-class _SessionLoader:
-    """Turns one session's recording into builder entries (stims and normalised responses)."""
-
-    def __init__(self, builder, units, by_session, subset, log_compress, log_offset, return_waveform, audio_fs,
-                 prestim_ms, root):
-        self.b, self.units, self.by_session, self.subset = builder, units, by_session, subset
-        self.log_compress, self.log_offset, self.return_waveform = log_compress, log_offset, return_waveform
-        self.audio_fs, self.prestim_ms, self.root = audio_fs, prestim_ms, root
-        self.wavs = wav_index(os.path.join(root, "wav")) if return_waveform else None
-        self.bands: dict = {}  # session -> (band min, band max) of its log-compressed stims
-
-    def __call__(self, session: str, rec, path: str) -> list[tuple]:
-        resp, stim = rec.signal("resp"), rec.signal("stim")
-        if resp.arrays is None or resp.epochs is None or stim.arrays is None:
-            raise RecordingError(f"{path}: expected resp.h5, resp.epoch.csv and stim.h5")
-        names = sorted(stim.arrays)
-        neurons = self.by_session[session]
-        blocks = _session_responses(resp, names, {n: stim.arrays[n].shape[1] for n in names},
-                                    {n: self.units[n]["cell_id"] for n in neurons})
-        lo, hi, entries = np.full(32, np.inf), np.full(32, -np.inf), []
-        for name in names:
-            sub = "val" if name.startswith("STIM_00") else "est"
-            x = stim.arrays[name].astype(np.float32)
-            if not self.return_waveform:
-                if self.log_compress:
-                    x = offset_log(x, self.log_offset)
-                lo, hi = np.minimum(lo, x.min(axis=1)), np.maximum(hi, x.max(axis=1))
-            if self.subset != "all" and sub != self.subset:
-                continue
-            if self.return_waveform:
-                folder = os.path.join(self.root, "wav")
-                hop = exact_hop(self.audio_fs, 10.0)
-                x = locked_waveform(find_wav(self.wavs, name[len("STIM_"):], folder), self.audio_fs, x.shape[1],
-                                    hop, int(round(self.prestim_ms / 1000 * self.audio_fs)))
-            else:
-                x = x[None]
-            s = self.b.add_stim(x, name=name, subset=sub, site=session, session=session)
-            for n in neurons:
-                if (name, n) in blocks:
-                    self.b.add_response(s, n, blocks[name, n])
-            entries.append((session, name, s))
-        self.bands[session] = (lo, hi)
-        return entries
-
-
-def _for_each_session(folder: str, wanted: set, load) -> list[tuple]:
-    """``load`` every wanted session once (:func:`~deepSTRF.io.lbhb.read_session_archives`); the archive ->
-    session mapping is cached next to the data, so a later load skips archives of unwanted sessions."""
-    paths = sorted(glob.glob(os.path.join(folder, "*.tgz")) + glob.glob(os.path.join(folder, "*.tar.gz")))
-    if not paths:
-        raise FileNotFoundError(f"Wingert2026: no session archive (*.tgz) in {folder}; pass download=True")
-    cache_path = os.path.join(os.path.dirname(folder), ".deepstrf", "wingert_sessions.json")
-    known = read_json_or_empty(cache_path)  # an unreadable mapping is rebuilt
-    done, dropped = read_session_archives(paths, wanted, load, known)
-    write_json_if_possible(cache_path, known)  # a read-only data folder: the mapping is simply not cached
-    for session, paths_dropped in dropped.items():
-        warnings.warn(f"Wingert2026: session {session} is in several archives; using "
-                      f"{os.path.basename(done[session][0])}, ignoring "
-                      f"{', '.join(sorted(os.path.basename(q) for q in paths_dropped))}", stacklevel=3)
-    missing = sorted(wanted - set(done))
-    if missing:
-        raise FileNotFoundError(f"Wingert2026: no archive in {folder} holds session(s) {', '.join(missing)} "
-                                "listed in cell_list.csv; pass download=True or restore recordings.zip")
-    return [e for _, entries in done.values() for e in entries]
-
-
-def _session_responses(resp, names, T_of: dict, cell_of: dict) -> dict:
-    """Normalised ``(R, T)`` blocks ``{(stim name, neuron): array}`` of one session.
-
-    Per unit, all epoch rows of the session's stimuli are binned at once:
-    a spike ``t`` with ``start <= t < end`` goes to bin ``floor(t * 100) -
-    round(start * 100)`` (the release's absolute rule), kept if inside the
-    stimulus. Then the unit's min-max over all those rows maps it to [0, 1]
-    (values below 1e-6 set to 0; a constant unit is left as it is).
-    """
-    ep = resp.epochs
-    rows = np.flatnonzero(np.isin(ep["name"], names))
-    if not len(rows):
-        return {}
-    row_names, starts = ep["name"][rows], ep["start"][rows]
-    Tr = np.array([T_of[n] for n in row_names], dtype=np.int64)
-    inside = np.arange(int(Tr.max()))[None, :] < Tr[:, None]
-    by_name = {name: np.flatnonzero(row_names == name) for name in names}
-    blocks = {}
-    for n, cid in cell_of.items():
-        spikes = np.sort(np.asarray(resp.arrays.get(cid, []), dtype=np.float64))
-        mat = bin_window_rows(spikes, starts, Tr, 10.0, unit="s", origins=np.round(starts * 100.0) / 100.0,
-                              ends=ep["end"][rows])  # the absolute rule: bins on the recording's 10-ms grid
-        vmin, vmax = mat[inside].min(), mat[inside].max()
-        if vmax > vmin:  # a constant unit is left as it is
-            minmax_scale_(mat, vmin, vmax)
-        for name, r in by_name.items():
-            if len(r):
-                blocks[name, n] = mat[r, : T_of[name]]
-    return blocks
 
 
 def _select_units(path: str, areas, sites, include_unlabeled: bool) -> list[dict]:
