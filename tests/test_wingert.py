@@ -7,7 +7,6 @@ import pytest
 import scipy.io.wavfile
 import torch
 
-import deepSTRF.datasets.audio.wingert2026 as wmod
 import deepSTRF.io.lbhb as lbhb
 from deepSTRF.datasets.audio import Wingert2026Dataset
 from deepSTRF.testing.wingert2026 import CELL_LIST, make_wingert, session_archive  # noqa: F401
