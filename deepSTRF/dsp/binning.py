@@ -16,6 +16,17 @@ def _finite(t: np.ndarray, what: str) -> None:
         raise ValueError(f"{what}: time {k} of {t.size} is {float(t[k])!r}, not a finite number")
 
 
+def _counts(rel_ns, n_bins, first, dt_ns: int, total: int, inside=None) -> np.ndarray:
+    """The one binning rule: a spike ``rel_ns`` integer nanoseconds after its row's bin-0 edge falls in bin
+    ``floor(rel_ns / dt_ns)`` and counts if that bin is in ``[0, n_bins)`` (and ``inside``); bins of a row
+    start at ``first`` in a flat float32 array of ``total`` bins."""
+    k = np.floor_divide(rel_ns, dt_ns)
+    keep = (rel_ns >= 0) & (k < n_bins)
+    if inside is not None:
+        keep &= inside
+    return np.bincount(first[keep] + k[keep], minlength=total).astype(np.float32)
+
+
 def bin_spikes(trials, dt_ms: float, n_bins: int, t0: float = 0.0, unit: str = "ms") -> np.ndarray:
     """Spike counts ``(R, n_bins)`` float32 of ``R`` trials of spike times.
 
@@ -49,11 +60,8 @@ def bin_spikes(trials, dt_ms: float, n_bins: int, t0: float = 0.0, unit: str = "
     t = np.concatenate(arrays)  # every trial in one vectorised pass
     _finite(t, "spike times")
     row = np.repeat(np.arange(len(arrays)), [a.size for a in arrays])
-    ns = np.round((t - t0) * scale_ns).astype(np.int64)
-    k = np.floor_divide(ns, dt_ns)
-    keep = (ns >= 0) & (k < n_bins)
-    out = np.bincount(row[keep] * n_bins + k[keep], minlength=len(arrays) * n_bins)
-    return out.reshape(len(arrays), n_bins).astype(np.float32)
+    rel = np.round((t - t0) * scale_ns).astype(np.int64)
+    return _counts(rel, n_bins, row * n_bins, dt_ns, len(arrays) * n_bins).reshape(len(arrays), n_bins)
 
 
 def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origins=None,
@@ -125,13 +133,10 @@ def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origins=N
     idx = np.arange(int(cnt.sum())) - np.repeat(first, cnt) + np.repeat(lo, cnt)
     t = spikes[idx]
     rel = np.round((t - origins[w]) * ns).astype(np.int64)
-    k = np.floor_divide(rel, dt_ns)
-    keep = (rel >= 0) & (k < n_bins[w])
+    inside = None
     if windowed:
-        keep &= np.round((t - onsets[w]) * ns) >= 0
-        keep &= np.round((t - ends[w]) * ns) < 0
-    counts = np.bincount(starts[w[keep]] + k[keep], minlength=int(starts[-1])).astype(np.float32)
-    return counts, starts
+        inside = (np.round((t - onsets[w]) * ns) >= 0) & (np.round((t - ends[w]) * ns) < 0)
+    return _counts(rel, n_bins[w], starts[w], dt_ns, int(starts[-1]), inside), starts
 
 
 def bin_window_rows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origins=None, ends=None,
