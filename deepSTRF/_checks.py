@@ -9,13 +9,15 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from .errors import DatasetIndexError, DatasetTypeError, DatasetValueError
+
 
 def check_option(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     """Return ``value`` if it is one of ``allowed``, else raise ``ValueError``."""
     allowed = tuple(allowed)
     if value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+        raise DatasetValueError(f"{name} must be one of {choices}; got {value!r}")
     return value
 
 
@@ -24,10 +26,10 @@ def check_positive(name: str, value: Any, *, integer: bool = False) -> Any:
     ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
     if isinstance(value, bool) or not ok_type:
         kind = "a positive integer" if integer else "a positive number"
-        raise TypeError(f"{name} must be {kind}; got {value!r} ({type(value).__name__})")
+        raise DatasetTypeError(f"{name} must be {kind}; got {value!r} ({type(value).__name__})")
     if not (math.isfinite(value) and value > 0):
         kind = "a positive integer" if integer else "a positive finite number"
-        raise ValueError(f"{name} must be {kind}; got {value!r}")
+        raise DatasetValueError(f"{name} must be {kind}; got {value!r}")
     return value
 
 
@@ -37,10 +39,10 @@ def check_index(name: str, value: Any, size: int) -> int:
     Negative indices count from the end, as in Python.
     """
     if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be an integer index; got {value!r} ({type(value).__name__})")
+        raise DatasetTypeError(f"{name} must be an integer index; got {value!r} ({type(value).__name__})")
     i = int(value.__index__())
     if not -size <= i < size:
-        raise IndexError(f"{name} {i} is out of range for {size} entries (valid: {-size}..{size - 1})")
+        raise DatasetIndexError(f"{name} {i} is out of range for {size} entries (valid: {-size}..{size - 1})")
     return i + size if i < 0 else i
 
 
@@ -49,7 +51,7 @@ def exact_hop(audio_fs: int, dt_ms: float) -> int:
     hop = audio_fs * dt_ms / 1000.0
     r = round(hop)
     if r < 1 or abs(hop - r) > 1e-9 * max(1.0, hop):
-        raise ValueError(
+        raise DatasetValueError(
             f"audio_fs * dt_ms / 1000 must be a whole number of samples per bin (the grid lock); "
             f"got audio_fs={audio_fs!r} Hz, dt_ms={dt_ms!r} -> {hop!r} samples. "
             f"Choose an audio_fs that is a multiple of {_rate_step(dt_ms)} Hz."
@@ -69,7 +71,7 @@ def check_choices(name: str, values, allowed) -> list:
     """A tuple/list argument whose members must all be allowed (a single string is accepted too); as a list."""
     values = [values] if isinstance(values, str) else list(values)
     if not values:
-        raise ValueError(f"{name} must not be empty; allowed: {', '.join(map(repr, allowed))}")
+        raise DatasetValueError(f"{name} must not be empty; allowed: {', '.join(map(repr, allowed))}")
     for v in values:
         check_option(f"{name} entry", v, allowed)
     return values
@@ -79,14 +81,14 @@ def check_names(name: str, value) -> list[str]:
     """A string or a non-empty list of strings (ids, labels), as a list."""
     values = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple, set)) else None
     if not values or not all(isinstance(v, str) for v in values):
-        raise ValueError(f"{name} must be a string or a non-empty list of strings; got {value!r}")
+        raise DatasetValueError(f"{name} must be a string or a non-empty list of strings; got {value!r}")
     return values
 
 
 def check_fixed(name: str, value, required, dataset: str, why: str):
     """Fail unless ``value == required`` (e.g. a bin width fixed by precomputed data)."""
     if value != required:
-        raise ValueError(f"{name} must be {required!r} for {dataset}: {why}; got {value!r}")
+        raise DatasetValueError(f"{name} must be {required!r} for {dataset}: {why}; got {value!r}")
     return value
 
 

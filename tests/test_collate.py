@@ -21,7 +21,11 @@ def test_collate_padding_values(tiny):
                 np.testing.assert_array_equal(r[b, n, :R, :T].numpy(), expected_block(b, n))
             assert torch.isnan(r[b, n, R:, :]).all()  # missing repeats
             assert torch.isnan(r[b, n, :, T:]).all()  # past the end of the stim
-    assert batch["valid_mask"].tolist() == [[bool(x) for x in row] for row in REPEATS]
+    assert batch["pair_mask"].tolist() == [[bool(x) for x in row] for row in REPEATS]
+    # element-wise, as in 0.1.0: a masked loss never sees NaN
+    assert batch["valid_mask"].shape == r.shape and torch.equal(batch["valid_mask"], ~torch.isnan(r))
+    assert not torch.isnan(r[batch["valid_mask"]]).any()
+    assert not batch["valid_mask"][2, 3, 1].any()  # the repeat marked invalid in the recording
     assert batch["stim_meta"] == [tiny.stim_meta[s] for s in range(3)]
 
 
@@ -33,7 +37,8 @@ def test_collate_averaged(tiny):
     np.testing.assert_allclose(r[0, 3, :4].numpy(), np.nanmean(expected_block(2, 3), axis=0))
     assert torch.isnan(r[0, 2]).all() and torch.isnan(r[0, :, 4]).all()
     np.testing.assert_allclose(r[1, 1].numpy(), expected_block(0, 1).mean(0))
-    assert batch["valid_mask"].tolist() == [[True, True, False, True], [True, True, True, False]]
+    assert batch["pair_mask"].tolist() == [[True, True, False, True], [True, True, True, False]]
+    assert batch["valid_mask"].shape == (2, 4, 5) and torch.equal(batch["valid_mask"], ~torch.isnan(r))
 
 
 def test_collate_selection_and_extra_keys(tiny):
@@ -48,12 +53,12 @@ def test_collate_selection_and_extra_keys(tiny):
 def test_collate_plain_lists_from_a_custom_dataset():
     nan = torch.full((1, 1), float("nan"))
     items = [
-        {"stims": torch.ones(1, 2, 3), "responses": [torch.ones(2, 3), nan], "valid_mask": torch.tensor([True, False]),
-         "stim_meta": {}},
-        {"stims": torch.ones(1, 2, 4), "responses": [nan, torch.full((1, 4), 2.0)], "valid_mask": torch.tensor([False, True]),
-         "stim_meta": {}},
+        {"stims": torch.ones(1, 2, 3), "responses": [torch.ones(2, 3), nan]},  # no mask: collate needs none
+        {"stims": torch.ones(1, 2, 4), "responses": [nan, torch.full((1, 4), 2.0)]},
     ]
     batch = neural_collate(items)
+    assert batch["pair_mask"].tolist() == [[True, False], [False, True]]
+    assert int(batch["valid_mask"].sum()) == 2 * 3 + 4
     assert batch["responses"].shape == (2, 2, 2, 4)
     assert (batch["responses"][0, 0, :, :3] == 1).all() and torch.isnan(batch["responses"][0, 0, :, 3]).all()
     assert (batch["responses"][1, 1, 0] == 2).all() and torch.isnan(batch["responses"][1, 1, 1]).all()
@@ -68,7 +73,7 @@ def test_collate_errors(tiny):
     tiny.select_neuron(0)
     with pytest.raises(ValueError, match=r"different neuron counts \[1, 4\]"):
         neural_collate([a, tiny[0]])
-    with pytest.raises(KeyError, match=r"batch item 0 lacks \['responses', 'valid_mask'\]"):
+    with pytest.raises(KeyError, match=r"batch item 0 lacks \['responses'\]"):
         neural_collate([{"stims": torch.zeros(1, 2, 3)}])
 
 

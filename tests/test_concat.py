@@ -20,12 +20,25 @@ def other_dataset(dt_ms=10.0, F=2, stim_c_same=True):
     return b.build()
 
 
-def test_union_of_neurons_and_stims_with_merge():
+def test_blocks_by_default_as_in_0_1():
     a, b = ListDataset(), other_dataset()
     c = a + b
+    assert c.N_neurons == 6 and len(c.stim_meta) == 5  # S = 3 + 2: indices of 0.1.0 code hold
+    assert [m["name"] for m in c.stim_meta] == ["a", "b", "c", "c", "d"]
+    assert [m["dataset"] for m in c.stim_meta] == ["ListDataset"] * 3 + ["AudioNeuralDataset"] * 2
+    assert [m["dataset"] for m in c.nrn_meta] == ["ListDataset"] * 4 + ["AudioNeuralDataset"] * 2
+    assert c.nrn_masks[:3, 4:].sum() == 0 and c.nrn_masks[3:, :4].sum() == 0
+    assert "dataset" not in a.stim_meta[0] and "dataset" not in b.nrn_meta[0]  # inputs untouched
+    assert type(c) is type(b)  # the class both share
+
+
+def test_union_of_neurons_and_stims_with_merge():
+    a, b = ListDataset(), other_dataset()
+    c = concat_neural_datasets([a, b], merge_stims=True)
     assert c.N_neurons == 6 and len(c.stim_meta) == 4
     assert [m["name"] for m in c.stim_meta] == ["a", "b", "c", "d"]
-    assert c.stim_meta[2] == {"name": "c", "subset": "val", "site": "S2"}  # completed by b's keys
+    assert c.stim_meta[2] == {"name": "c", "subset": "val", "site": "S2",  # completed by b's keys
+                              "dataset": ["ListDataset", "AudioNeuralDataset"]}  # every source
     assert [m["cell_id"] for m in c.nrn_meta] == ["n0", "n1", "n2", "n3", "m0", "m1"]
     expected_mask = [row + [False, False] for row in [[bool(r) for r in row] for row in REPEATS]]
     expected_mask[2][4] = True  # m0 heard 'c'
@@ -41,14 +54,17 @@ def test_union_of_neurons_and_stims_with_merge():
 
 
 def test_same_name_different_content_stays_separate():
-    c = concat_neural_datasets([ListDataset(), other_dataset(stim_c_same=False)])
+    c = concat_neural_datasets([ListDataset(), other_dataset(stim_c_same=False)], merge_stims=True)
     assert [m["name"] for m in c.stim_meta] == ["a", "b", "c", "c", "d"]
     assert not c.nrn_masks[2, 4] and c.nrn_masks[3, 4]
 
 
 def test_three_way_and_metadata_independent():
     a, b = ListDataset(), build_tiny()
-    c = concat_neural_datasets([a, b, other_dataset()])
+    c = concat_neural_datasets([a, b, other_dataset()], names=["x", "y", "z"], merge_stims=True)
+    assert [m["dataset"] for m in c.nrn_meta] == ["x"] * 4 + ["y"] * 4 + ["z"] * 2
+    assert c.stim_meta[2]["dataset"] == ["x", "y", "z"] and c.stim_meta[3]["dataset"] == ["z"]
+    assert c.select_pop_by_nrn_attr("dataset", "y") == [4, 5, 6, 7]
     assert c.N_neurons == 10 and [m["name"] for m in c.stim_meta] == ["a", "b", "c", "d"]
     assert c.nrn_masks[:3, 4:8].tolist() == a.nrn_masks.tolist() and not c.nrn_masks[3, :8].any()
     c.nrn_meta[0]["snr"] = 1.0

@@ -70,7 +70,7 @@ def test_smoothing_waveform_and_animals(aa1):
     smooth = CRCNSAA1Dataset(str(root))
     from deepSTRF.utils import hanning_smooth
 
-    np.testing.assert_allclose(smooth.responses[1][1].numpy(), hanning_smooth(raw.responses[1][1].numpy(), 1.0),
+    np.testing.assert_allclose(smooth.responses[1][1].numpy(), hanning_smooth(raw.responses[1][1].numpy(), dt_ms=1.0),
                                rtol=1e-5, atol=1e-7)
     assert smooth.responses[1][1][0, 60:95].sum().item() == pytest.approx(1.0, rel=1e-4)  # mass kept: normalised
     w = CRCNSAA1Dataset(str(root), return_waveform=True, smooth=False)

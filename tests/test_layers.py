@@ -13,7 +13,7 @@ PACKAGE = os.path.dirname(deepSTRF.__file__)
 
 #: top-level part of deepSTRF -> floor. A module imports only from its own floor or below.
 FLOORS = {
-    "_checks": 0, "_paths": 0, "_jsonfile": 0, "io": 0, "dsp": 0, "download": 0, "metrics": 0,
+    "errors": 0, "_checks": 0, "_paths": 0, "_jsonfile": 0, "io": 0, "dsp": 0, "download": 0, "metrics": 0,
     "paradigm": 1,
     "utils": 1,  # a facade over paradigm: re-exports only
     "cache": 2,
@@ -27,7 +27,8 @@ FLOORS = {
 GROUND = {
     "io": ({"io"}, False),
     "dsp": ({"dsp", "_checks"}, True),
-    "_checks": ({"_checks"}, False),
+    "errors": ({"errors"}, False),
+    "_checks": ({"_checks", "errors"}, False),
     "download": ({"download", "_paths", "_jsonfile"}, False),
     "metrics": ({"metrics", "_checks"}, True),
 }

@@ -250,7 +250,7 @@ def test_compute_neuron_quality_matches_the_metrics():
     from deepSTRF.utils import neural_collate
 
     ds = SimulatedDataset(seed=0)
-    out = ds.compute_neuron_quality()
+    out = ds.compute_neuron_quality(method="schoppe")
     val = [s for s, m in enumerate(ds.stim_meta) if m["subset"] == "val"]
     # independent route: collate every stimulus and call the metrics
     both = neural_collate([ds[i] for i in range(len(ds))])["responses"].double()
@@ -258,14 +258,14 @@ def test_compute_neuron_quality_matches_the_metrics():
     np.testing.assert_allclose(out["ccmax"].numpy(), compute_CCmax(both, reduction="none").numpy(), rtol=1e-9)
     assert ds.nrn_meta[5]["snr"] == pytest.approx(out["snr"][5].item())
     assert all(0 < m["ccmax"] <= 1 for m in ds.nrn_meta)
-    only_val = ds.compute_neuron_quality(stim_indices=val)
+    only_val = ds.compute_neuron_quality(stim_indices=val, method="schoppe")
     ds.select_stims(val)
     val_batch = neural_collate([ds[i] for i in range(len(ds))])["responses"].double()
     np.testing.assert_allclose(only_val["snr"].numpy(), snr(val_batch, reduction="none").numpy(), rtol=1e-9)
     assert not np.allclose(only_val["snr"].numpy(), out["snr"].numpy())
 
 
-def test_compute_neuron_quality_without_repeats_is_nan():
+def test_compute_neuron_quality_without_repeats():
     from deepSTRF.datasets import DatasetBuilder
 
     b = DatasetBuilder(dt_ms=10.0)
@@ -273,5 +273,45 @@ def test_compute_neuron_quality_without_repeats_is_nan():
     b.add_neuron()
     b.add_response(0, 0, np.ones((1, 50)))
     ds = b.build()
-    out = ds.compute_neuron_quality()
+    out = ds.compute_neuron_quality(method="schoppe")
     assert np.isnan(ds.nrn_meta[0]["snr"]) and np.isnan(ds.nrn_meta[0]["ccmax"]) and torch.isnan(out["snr"]).all()
+    ds.compute_neuron_quality()  # Hsu, 0.1.0's default: no ceiling known -> 1.0, flagged by the count
+    assert ds.nrn_meta[0]["ccmax"] == 1.0 and ds.nrn_meta[0]["ccmax_n_stims"] == 0
+
+
+def test_hsu_ccmax_against_a_direct_split_half():
+    """Every split of R = 4 repeats by hand (np.corrcoef), Spearman-Brown, length-weighted, r <= 0 dropped."""
+    from itertools import combinations
+
+    from deepSTRF.datasets import DatasetBuilder
+
+    rng = np.random.default_rng(3)
+    b = DatasetBuilder(dt_ms=10.0)
+    T_of = [40, 70, 55]
+    for s, T in enumerate(T_of):
+        b.add_stim(np.zeros((1, 1, T)), name=str(s))
+    blocks = {}
+    for n in range(3):
+        b.add_neuron()
+        for s, T in enumerate(T_of):
+            signal = np.sin(np.arange(T) / (3 + s)) * (2.0 if n < 2 else 0.0)
+            x = signal + rng.normal(size=(4, T))
+            blocks[s, n] = x
+            b.add_response(s, n, x)
+    ds = b.build()
+    out = ds.compute_neuron_quality()
+    for n in range(3):
+        num = den = 0.0
+        for s, T in enumerate(T_of):
+            x = blocks[s, n].astype(np.float32).astype(np.float64)
+            rs = [np.corrcoef(x[list(h)].mean(0), x[[i for i in range(4) if i not in h]].mean(0))[0, 1]
+                  for h in combinations(range(4), 2) if 0 in h]  # the 3 distinct splits
+            r = np.mean(rs)
+            if r > 0:
+                num += T * np.sqrt(2 * r / (1 + r))
+                den += T
+        expected = num / den if den else 1.0
+        assert out["ccmax"][n].item() == pytest.approx(expected, rel=1e-9)
+    assert out["ccmax"][0] > 0.8 and out["ccmax_n_stims"][0] == 3
+
+

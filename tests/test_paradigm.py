@@ -48,29 +48,35 @@ def test_masks_counts_and_meta(tiny):
     assert tiny.dt == tiny.dt_ms == 10.0
 
 
-def test_responses_are_views(tiny):
+def test_responses_are_views_and_stay_editable(tiny):
     r = tiny.responses[0][1]
     r += 1
     np.testing.assert_array_equal(tiny.responses[0][1].numpy(), expected_block(0, 1) + 1)
-    tiny.responses[1][0] = torch.zeros(1, 3)
+    tiny.responses[1][0] = torch.zeros(1, 3)  # same shape: written in place
     assert torch.equal(tiny.responses[1][0], torch.zeros(1, 3))
-    with pytest.raises(ValueError, match=r"responses\[1\]\[2\] has shape \(1, 3\)"):
-        tiny.responses[1][2] = torch.zeros(2, 3)
-    with pytest.raises(ValueError, match="neuron 3 never heard stim 0"):
-        tiny.responses[0][3] = torch.zeros(2, 5)
+    tiny.responses[1][2] = torch.ones(2, 3)  # one more repeat: accepted, the item follows
+    assert tiny.responses[1][2].shape == (2, 3) and tiny[1]["responses"][2].shape == (2, 3)
+    tiny.responses[0][3] = torch.zeros(2, 5)  # data where there was none: the masks follow
+    assert tiny.nrn_masks[0].tolist() == [True, True, True, True]
+    with pytest.raises(ValueError, match=r"responses\[1\]\[2\] must be \(R, 3\) .* got shape \(2, 4\)"):
+        tiny.responses[1][2] = torch.zeros(2, 4)  # T is the stimulus's
 
 
 def test_getitem_int_negative_slice_list(tiny):
     item = tiny[0]
-    assert set(item) == {"stims", "responses", "valid_mask", "stim_meta"}
+    assert set(item) == {"stims", "responses", "pair_mask", "stim_meta"}
     np.testing.assert_array_equal(item["stims"].numpy(), stim_array(0))
     assert item["stim_meta"] == STIM_META[0]
-    assert item["valid_mask"].tolist() == [True, True, True, False]
-    assert len(item["responses"]) == 4
+    assert item["pair_mask"].tolist() == [True, True, True, False]
+    assert type(item["responses"]).__mro__[1] is list and len(item["responses"]) == 4
     np.testing.assert_array_equal(item["responses"][2].numpy(), expected_block(0, 2))
+    with pytest.raises(KeyError, match="items carry 'pair_mask'"):
+        item["valid_mask"]
     assert tiny[-1]["stim_meta"]["name"] == "c"
-    assert [d["stim_meta"]["name"] for d in tiny[0:2]] == ["a", "b"]
-    assert [d["stim_meta"]["name"] for d in tiny[[2, 0]]] == ["c", "a"]
+    batch = tiny[0:2]  # one dict of lists (0.1.0)
+    assert set(batch) == set(item) and [m["name"] for m in batch["stim_meta"]] == ["a", "b"]
+    assert len(batch["responses"]) == 2 and len(batch["responses"][1]) == 4
+    assert [m["name"] for m in tiny[[2, 0]]["stim_meta"]] == ["c", "a"]
     with pytest.raises(IndexError, match="index 3 is out of range for 3 stimuli"):
         tiny[3]
     with pytest.raises(TypeError, match="index must be an int"):
@@ -78,7 +84,9 @@ def test_getitem_int_negative_slice_list(tiny):
 
 
 def test_row_padded_and_trial_mean(tiny):
-    row = tiny.responses[2]
+    from deepSTRF.paradigm import ResponseRow
+
+    row = ResponseRow.for_neurons(tiny.packed_responses, 2, None)
     p = row.padded()
     assert p.shape == (4, 3, 4)
     np.testing.assert_array_equal(p[0].numpy(), expected_block(2, 0))
@@ -112,13 +120,25 @@ def test_pickle_round_trip_is_compact(tiny):
     assert len(blob) < tiny.payload_nbytes + 8000
 
 
-def test_response_row_pickles_only_its_blocks(tiny):
+def test_item_responses_pickle_only_their_blocks(tiny):
     row = tiny[2]["responses"]
-    back = pickle.loads(pickle.dumps(row))
-    assert len(back) == 4
+    blob = pickle.dumps(row)
+    back = pickle.loads(blob)
+    assert type(back) is list and len(back) == 4
     for k in range(4):
         np.testing.assert_array_equal(back[k].numpy(), row[k].numpy())
-    assert back.valid_mask.tolist() == [True, True, False, True]
+    # a DataLoader worker sends items by pickle: an item carries its own blocks, not the store
+    b = DatasetBuilder(dt_ms=10.0)
+    for s in range(4):
+        b.add_stim(np.zeros((1, 2, 5000), np.float32), name=f"s{s}")
+    for n in range(3):
+        b.add_neuron(cell_id=f"n{n}")
+        for s in range(4):
+            b.add_response(s, n, np.full((2, 5000), s + n, np.float32))
+    big = b.build(F=2)
+    blob = pickle.dumps(big[1]["responses"])
+    assert 3 * 2 * 5000 * 4 < len(blob) < 3 * 2 * 5000 * 4 + 4000 < big.packed_responses.nbytes / 2
+    assert [float(x[0, 0]) for x in pickle.loads(blob)] == [1.0, 2.0, 3.0]
 
 
 def test_waveform_mode_grid_lock():

@@ -89,5 +89,5 @@ def test_smooth_option():
     smooth = SimulatedDataset(seed=1, n_est=3, n_val=1, smooth=True)
     from deepSTRF.utils import hanning_smooth
 
-    np.testing.assert_allclose(smooth.responses[0][0].numpy(), hanning_smooth(raw.responses[0][0].numpy(), 10.0),
+    np.testing.assert_allclose(smooth.responses[0][0].numpy(), hanning_smooth(raw.responses[0][0].numpy(), dt_ms=10.0),
                                rtol=1e-6)

@@ -94,8 +94,10 @@ def test_smooth_on_tiny_matches_function(tiny):
 def test_normalize_max_minmax_zscore(tiny):
     data = {n: np.concatenate([expected_block(s, n).ravel() for s in range(3) if REPEATS[s][n]]) for n in range(4)}
     out = tiny.normalize_responses("max")
+    assert out is tiny.response_normalization and out["method"] == "max" and out["stim_indices"] is None
     for n in range(4):
-        assert out["scale"][n] == pytest.approx(1 / np.nanmax(data[n]))
+        assert out["scale"][n] == pytest.approx(np.nanmax(np.abs(data[n])) + 1e-8)  # the divisor (0.1.0)
+        assert out["offset"][n] == 0
         np.testing.assert_allclose(np.nanmax(np.concatenate(
             [tiny.responses[s][n].numpy().ravel() for s in range(3) if REPEATS[s][n]])), 1.0, rtol=1e-6)
 
@@ -111,7 +113,7 @@ def test_normalize_against_numpy(method):
         if method == "minmax":
             ref = lambda x: (x - np.nanmin(raw)) / (np.nanmax(raw) - np.nanmin(raw))  # noqa: E731
         else:
-            ref = lambda x: (x - np.nanmean(raw)) / np.nanstd(raw)  # noqa: E731
+            ref = lambda x: (x - np.nanmean(raw)) / np.nanstd(raw, ddof=1)  # noqa: E731  (unbiased, 0.1.0)
         for s in range(3):
             if REPEATS[s][n]:
                 np.testing.assert_allclose(ds.responses[s][n].numpy(), ref(expected_block(s, n)), rtol=1e-4, atol=1e-5)
@@ -126,7 +128,7 @@ def test_normalize_silent_neuron_is_not_divided_by_zero():
     for method in ("max", "minmax", "zscore"):
         ds.normalize_responses(method)
         assert torch.equal(ds.responses[0][0], torch.zeros(2, 4))
-    with pytest.raises(ValueError, match="method must be one of 'max', 'minmax', 'zscore'; got 'l2'"):
+    with pytest.raises(ValueError, match="method must be one of 'max', 'zscore', 'minmax'; got 'l2'"):
         ds.normalize_responses("l2")
 
 
@@ -135,10 +137,12 @@ def test_standardize_stims_uses_given_stims_only(tiny):
     stats = tiny.standardize_stims([0, 1])
     cat = np.concatenate([raw[0], raw[1]], axis=2)
     mean = cat.mean(axis=2, keepdims=True)
-    std = cat.std(axis=2, keepdims=True)
-    assert stats["mean"].shape == (1, 2, 1)
+    std = cat.std(axis=2, keepdims=True, ddof=1)
+    assert stats["mean"].shape == (1, 2, 1) and stats is tiny.stim_normalization
+    assert stats["per_band"] is True and stats["stim_indices"] == [0, 1]
+    np.testing.assert_allclose(stats["std"].numpy(), std, rtol=1e-6)
     np.testing.assert_allclose(stats["mean"].numpy(), mean, rtol=1e-6)
     for s in range(3):
-        np.testing.assert_allclose(tiny.stims[s].numpy(), (raw[s] - mean) / std, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(tiny.stims[s].numpy(), (raw[s] - mean) / (std + 1e-8), rtol=1e-5, atol=1e-5)
     with pytest.raises(IndexError, match="stim index 9 is out of range"):
         tiny.standardize_stims([9])

@@ -87,7 +87,9 @@ def test_the_paradigm_holds(name, tmp_path):
             else:
                 assert r.shape == (1, 1) and torch.isnan(r).all()
     item = ds[0]
-    assert {"stims", "responses", "valid_mask", "stim_meta"} <= set(item)
+    assert {"stims", "responses", "pair_mask", "stim_meta"} <= set(item)
+    assert isinstance(item["responses"], list) and len(item["responses"]) == len(ds.active_neurons)
+    assert isinstance(ds.return_waveform, bool) and ds.return_waveform == (ds.hop is not None)
     assert all(isinstance(m, dict) for m in ds.stim_meta + ds.nrn_meta)
     ds.validate()  # still valid after all that
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import DatasetValueError
 from .._checks import check_positive, exact_hop
 from .dataset import NeuralDataset
 
@@ -55,13 +56,15 @@ class AudioNeuralDataset(NeuralDataset):
         """``'waveform'`` or ``'spectrogram'``."""
         return "waveform" if self.audio_fs is not None else "spectrogram"
 
+    @property
+    def return_waveform(self) -> bool:
+        """True in waveform mode (``stims`` are ``(1, T * hop)`` waveforms at ``audio_fs``);
+        read-only: set by the loader's ``return_waveform`` argument."""
+        return self.audio_fs is not None
+
     def get_F(self) -> int:
         """Return the number of frequency bands of the spectrograms (``self.F``)."""
         return self.F
-
-    @classmethod
-    def _concat_class(cls):
-        return AudioNeuralDataset
 
     def _mode(self) -> str:
         return self.mode
@@ -77,11 +80,11 @@ class AudioNeuralDataset(NeuralDataset):
         label = f"stim {s}" + (f" ({name})" if name is not None else "")
         if self.audio_fs is None:
             if len(shape) != 3 or shape[0] != 1 or (self.F is not None and shape[1] != self.F):
-                raise ValueError(f"{label} must be a (1, F={self.F}, T) spectrogram; got shape {tuple(shape)}")
+                raise DatasetValueError(f"{label} must be a (1, F={self.F}, T) spectrogram; got shape {tuple(shape)}")
             return shape[2]
         hop = self.hop
         if len(shape) != 2 or shape[0] != 1 or shape[1] % hop:
-            raise ValueError(
+            raise DatasetValueError(
                 f"{label} must be a (1, T * hop) waveform with hop = {hop} samples "
                 f"(audio_fs={self.audio_fs} Hz, dt_ms={self.dt_ms:g}); got shape {tuple(shape)}"
             )
@@ -106,4 +109,4 @@ class AudioNeuralDataset(NeuralDataset):
             exact_hop(self.audio_fs, self.dt_ms)
         hr = self.hearing_range_hz
         if hr is not None and (len(hr) != 2 or not 0 <= hr[0] < hr[1]):
-            raise ValueError(f"hearing_range_hz must be (low, high) in Hz with low < high; got {hr!r}")
+            raise DatasetValueError(f"hearing_range_hz must be (low, high) in Hz with low < high; got {hr!r}")

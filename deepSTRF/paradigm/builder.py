@@ -21,6 +21,7 @@ from array import array
 
 import numpy as np
 
+from ..errors import DatasetValueError
 from .._checks import check_index, check_positive, exact_hop
 from .storage import ChunkedBuffer, PackedResponses, PackedStims, as_float32
 
@@ -75,17 +76,17 @@ class DatasetBuilder:
         arr = as_float32(f"stim {s}", stim)
         if self.audio_fs is None:
             if arr.ndim != 3 or arr.shape[0] != 1:
-                raise ValueError(f"stim {s} must be a (1, F, T) spectrogram; got shape {arr.shape}")
+                raise DatasetValueError(f"stim {s} must be a (1, F, T) spectrogram; got shape {arr.shape}")
             T = arr.shape[2]
         else:
             if arr.ndim != 2 or arr.shape[0] != 1 or arr.shape[1] % self.hop:
-                raise ValueError(
+                raise DatasetValueError(
                     f"stim {s} must be a (1, T * hop) waveform with hop = {self.hop} samples; "
                     f"got shape {arr.shape}"
                 )
             T = arr.shape[1] // self.hop
         if np.isnan(arr).any():
-            raise ValueError(f"stim {s} ({meta.get('name', 'unnamed')}) contains NaN; stimuli never do")
+            raise DatasetValueError(f"stim {s} ({meta.get('name', 'unnamed')}) contains NaN; stimuli never do")
         self._stim_loc.append(self._stim_buf.append(arr))
         self._stim_shapes.append(arr.shape)
         self._stim_T.append(T)
@@ -107,7 +108,7 @@ class DatasetBuilder:
         arr = as_float32(f"response (stim {s}, neuron {n})", response)
         T = self._stim_T[s]
         if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] != T:
-            raise ValueError(
+            raise DatasetValueError(
                 f"response (stim {s}, neuron {n}) must have shape (R, {T}) (repeats, bins of "
                 f"stim {s}); got {arr.shape}"
             )
@@ -129,7 +130,7 @@ class DatasetBuilder:
         arr = as_float32(f"responses (stim {s})", responses)
         T = self._stim_T[s]
         if arr.ndim != 3 or arr.shape[0] != len(ns) or arr.shape[1] < 1 or arr.shape[2] != T:
-            raise ValueError(f"responses (stim {s}) must have shape ({len(ns)}, R, {T}) (neurons, repeats, bins "
+            raise DatasetValueError(f"responses (stim {s}) must have shape ({len(ns)}, R, {T}) (neurons, repeats, bins "
                              f"of stim {s}); got {arr.shape}")
         c, o = self._resp_buf.append(arr)
         R = arr.shape[1]
@@ -154,7 +155,7 @@ class DatasetBuilder:
         """
         order = [check_index("stim", i, self.n_stims) for i in order]
         if len(set(order)) != len(order):
-            raise ValueError("select_stims: an index appears twice")
+            raise DatasetValueError("select_stims: an index appears twice")
         self._order = order
 
     def packed(self) -> tuple[PackedStims, PackedResponses]:
@@ -185,7 +186,7 @@ class DatasetBuilder:
         ``dataset.validate()``.
         """
         if dataset.dt_ms != self.dt_ms:
-            raise ValueError(f"builder has dt_ms={self.dt_ms}, dataset has dt_ms={dataset.dt_ms}")
+            raise DatasetValueError(f"builder has dt_ms={self.dt_ms}, dataset has dt_ms={dataset.dt_ms}")
         stims, responses = self.packed()
         dataset._install(stims, responses, self._ordered_stim_meta(), list(self.nrn_meta))
 
@@ -200,7 +201,7 @@ class DatasetBuilder:
 
         if F is None:
             if self.audio_fs is not None or not self._stim_shapes:
-                raise ValueError("F must be given in waveform mode or when no stimulus was added")
+                raise DatasetValueError("F must be given in waveform mode or when no stimulus was added")
             F = self._stim_shapes[0][1]
         ds = AudioNeuralDataset(path, self.dt_ms)
         if name is not None:

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..errors import DatasetKeyError, DatasetValueError
 from .buffers import POOL
-from .views import ResponseRow, nanmean_rows
+from .views import ResponseList, ResponseRow, nanmean_rows
 
-_CORE = ("stims", "responses", "valid_mask")
+_CORE = ("stims", "responses")
+_MADE_HERE = ("stims", "responses", "pair_mask", "valid_mask")
 
 
 def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict:
@@ -19,8 +21,10 @@ def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict
     Parameters
     ----------
     batch : sequence of dict
-        Items of a dataset, each with ``stims``, ``responses``, ``valid_mask``
-        and ``stim_meta`` (other keys are passed through).
+        Items, each with ``stims`` and ``responses`` (a list of ``(R, T)``
+        tensors, the ``(1, 1)`` NaN sentinel where a neuron did not hear the
+        stimulus); ``pair_mask`` and other keys are optional (items built by
+        hand need only the two).
     average_repeats : bool, default False
         If True, responses are averaged over repeats (NaN-aware) and returned
         as ``(B, N, T_max)``: the form for large populations, where the
@@ -32,22 +36,24 @@ def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict
         ``stims``: ``(B, *stim_shape[:-1], T_max)`` float32, zero-padded on the
         last axis. ``responses``: ``(B, N, R_max, T_max)`` float32 (or
         ``(B, N, T_max)`` with ``average_repeats``), NaN where a neuron did
-        not hear the stimulus, has fewer repeats than ``R_max``, or past the
-        end of a shorter stimulus. ``valid_mask``: ``(B, N)`` bool, True
-        where the neuron heard the stimulus. ``stim_meta`` and any other key:
-        lists of the items' values.
+        not hear the stimulus, has fewer repeats than ``R_max``, past the end
+        of a shorter stimulus, or where the recording has NaN.
+        ``valid_mask``: bool, shaped like ``responses``, ``~responses.isnan()``
+        (as in deepSTRF 0.1.0): a masked loss is ``loss(pred[m], resp[m])``.
+        ``pair_mask``: ``(B, N)`` bool, True where the neuron heard the
+        stimulus. ``stim_meta`` and any other key: lists of the items' values.
     """
     if len(batch) == 0:
-        raise ValueError("cannot collate an empty batch")
+        raise DatasetValueError("cannot collate an empty batch")
     for k, item in enumerate(batch):
         missing = [key for key in _CORE if key not in item]
         if missing:
-            raise KeyError(f"batch item {k} lacks {missing}; items come from NeuralDataset.__getitem__")
+            raise DatasetKeyError(f"batch item {k} lacks {missing}; items come from NeuralDataset.__getitem__")
     out = {"stims": _pad_stims([item["stims"] for item in batch])}
-    rows = [item["responses"] for item in batch]
+    rows = [_fast(item["responses"]) for item in batch]
     n_set = {len(r) for r in rows}
     if len(n_set) != 1:
-        raise ValueError(f"batch items have different neuron counts {sorted(n_set)}; one selection per batch")
+        raise DatasetValueError(f"batch items have different neuron counts {sorted(n_set)}; one selection per batch")
     N = n_set.pop()
     T_max = max(_row_T(r) for r in rows)
     if average_repeats:
@@ -60,11 +66,26 @@ def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict
         for b, r in enumerate(rows):
             _fill(r, buf[b], average=False)
     out["responses"] = torch.from_numpy(buf)
-    out["valid_mask"] = torch.stack([torch.as_tensor(item["valid_mask"], dtype=torch.bool) for item in batch])
+    out["valid_mask"] = ~torch.isnan(out["responses"])
+    out["pair_mask"] = torch.stack([_pair_mask(item, r) for item, r in zip(batch, rows)])
     for key in batch[0]:
-        if key not in _CORE:
+        if key not in _MADE_HERE:
             out[key] = [item.get(key) for item in batch]
     return out
+
+
+def _fast(responses):
+    """The storage row an untouched ``ds[i]['responses']`` mirrors, else the list itself."""
+    row = responses._fast_row() if isinstance(responses, ResponseList) else None
+    return row if row is not None else responses
+
+
+def _pair_mask(item, row) -> torch.Tensor:
+    if "pair_mask" in item:
+        return torch.as_tensor(item["pair_mask"], dtype=torch.bool)
+    if isinstance(row, ResponseRow):
+        return row.valid_mask
+    return torch.tensor([not _is_sentinel(x) for x in row], dtype=torch.bool)
 
 
 def neural_collate_averaged(batch: Sequence[dict]) -> dict:
@@ -82,7 +103,7 @@ def _pad_stims(stims: list) -> torch.Tensor:
     stims = [torch.as_tensor(s, dtype=torch.float32) for s in stims]
     lead = {tuple(s.shape[:-1]) for s in stims}
     if len(lead) != 1:
-        raise ValueError(f"stimuli in a batch must agree on all but the last axis; got shapes "
+        raise DatasetValueError(f"stimuli in a batch must agree on all but the last axis; got shapes "
                          f"{sorted({tuple(s.shape) for s in stims})}")
     T_max = max(s.shape[-1] for s in stims)
     out = torch.zeros((len(stims),) + lead.pop() + (T_max,), dtype=torch.float32)

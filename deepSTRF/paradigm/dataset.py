@@ -15,6 +15,15 @@ Two ways in, one storage. A subclass either assigns plain lists
 a :class:`~deepSTRF.paradigm.DatasetBuilder` and calls
 ``builder.fill(self)`` then ``self.validate()``. Either way the responses
 end up in one packed float32 store, and ``responses[s][n]`` hands out views.
+
+After the build the data stay editable, as deepSTRF 0.1.0's lists were:
+``ds.responses[s][n] = x`` and ``ds.stims[s] = x`` write in place when the
+shape is kept and are accepted with a new shape too (the pair table and the
+masks follow); ``ds.responses[s] = row`` replaces a row; assigning whole new
+lists (``ds.stims = [...]``, ``ds.responses = [[...]]``) repacks them on next
+use, checked as by :meth:`~NeuralDataset.validate`. A write that breaks an
+invariant (a response whose ``T`` is not its stimulus's, NaN in a stimulus)
+fails at once, naming the entry.
 """
 
 from __future__ import annotations
@@ -22,13 +31,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..errors import DatasetIndexError, DatasetTypeError, DatasetValueError
 from .._checks import check_positive
 from .concat import ConcatMixin
 from .quality import QualityMixin
 from .selection import SelectionMixin
 from .storage import PackedResponses, PackedStims, as_float32
 from .transforms import TransformsMixin
-from .views import ResponseRow, ResponseTable, StimTable
+from .views import Item, ResponseList, ResponseRow, ResponseTable, StimTable, _response_value
 
 
 class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, torch.utils.data.Dataset):
@@ -70,6 +80,8 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
         self._stim_store: PackedStims | None = None
         self._resp_store: PackedResponses | None = None
         self._masks = None
+        self._validated = False
+        self._seen_version = None
         self._reset_selection_state()
 
     # ------------------------------------------------------------ the data
@@ -80,9 +92,10 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
 
     @property
     def stims(self):
+        """``S`` stimuli (a list-like view of the packed store; see the module notes on editing)."""
         if self._raw_stims is not None or self._stim_store is None:
             return self._raw_stims if self._raw_stims is not None else []
-        return StimTable(self._stim_store)
+        return StimTable(self)
 
     @stims.setter
     def stims(self, value):
@@ -92,15 +105,48 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
 
     @property
     def responses(self):
+        """``responses[s][n]``: ``(R, T_s)`` tensors or the ``(1, 1)`` NaN sentinel (editable view)."""
         if self._raw_responses is not None or self._resp_store is None:
             return self._raw_responses if self._raw_responses is not None else []
-        return ResponseTable(self._resp_store)
+        return ResponseTable(self)
 
     @responses.setter
     def responses(self, value):
         self._raw_responses = value
         self._resp_store = None
         self._masks = None
+
+    def _write_response(self, s: int, n: int, value) -> None:
+        self._store()
+        self._resp_store.write(s, n, _response_value(self, s, n, value))
+
+    def _write_stim(self, s: int, value) -> None:
+        store = self._store()
+        a = as_float32(f"stims[{s}]", value)
+        if np.isnan(a).any():
+            raise DatasetValueError(f"stims[{s_name(self, s)}]: stimuli never contain NaN")
+        T = self._stim_bins(s, a.shape)
+        old = self._stim_store.shapes[s]
+        if a.shape[:-1] != old[:-1] and len({sh[:-1] for sh in self._stim_store.shapes}) == 1 and len(old) > 1:
+            raise DatasetValueError(f"stims[{s_name(self, s)}] has shape {tuple(a.shape)}, but every stimulus "
+                                    f"of this dataset is (..., T) with leading axes {old[:-1]}")
+        if T != int(store.stim_T[s]):
+            heard = [n for n in range(self.N_neurons) if store.heard(s, n)]
+            if heard:
+                raise DatasetValueError(
+                    f"stims[{s_name(self, s)}] would have {T} time bins but responses[{s}][{heard[0]}] has "
+                    f"{int(store.stim_T[s])}: to change the length of a stimulus, assign the lists whole "
+                    "(ds.stims = [...]; ds.responses = [[...]]), checked together on next use"
+                )
+            store.set_stim_T(s, T)
+        self._stim_store.replace(s, a)
+
+    def _invalidate_nrn_masks(self) -> None:
+        """Drop the derived masks and selection caches (deepSTRF 0.1.0's hook after editing
+        responses). Edits through ``ds.responses`` already keep them current; kept so
+        code written for 0.1.0 runs."""
+        self._masks = None
+        self._cache = {}
 
     def _install(self, stims: PackedStims, responses: PackedResponses, stim_meta, nrn_meta):
         """Take packed stores (from a builder, a concatenation or a cache)."""
@@ -109,21 +155,47 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
         self.stim_meta, self.nrn_meta = stim_meta, nrn_meta
         self.N_neurons = responses.n_neurons
         self._masks = None
+        self._validated = True
+        self._seen_version = None
 
     @property
     def nrn_masks(self) -> torch.Tensor:
         """``(S, N)`` bool: True where neuron n heard stimulus s (derived, never stored by hand)."""
+        store = self._store()
         if self._masks is None:
-            self._masks = torch.from_numpy(self._store().masks())
+            self._masks = torch.from_numpy(store.masks())
         return self._masks
 
     def _store(self) -> PackedResponses:
-        if self._resp_store is None or self._raw_responses is not None:
-            raise RuntimeError(
-                f"{self.name}: the data are not packed yet; a dataset's __init__ must end with "
-                "self.validate()"
-            )
-        return self._resp_store
+        """The response store, current: lists assigned since the build are packed and
+        checked, pending edits applied, derived masks dropped if the pairs changed."""
+        if self._raw_responses is not None or self._raw_stims is not None or self._resp_store is None:
+            if not getattr(self, "_validated", False):
+                raise RuntimeError(
+                    f"{self.name}: the data are not packed yet; a dataset's __init__ must end with "
+                    "self.validate()"
+                )
+            self._revalidate()
+        store = self._resp_store
+        if store.pending:
+            store.flush()
+        if store.version != self._seen_version:
+            self._masks = None
+            self._cache = {}
+            self._seen_version = store.version
+        return store
+
+    def _revalidate(self) -> None:
+        """Pack and check lists assigned after the build, keeping the selection if the sizes hold."""
+        sel, shape = (self._sel_nrns, self._sel_stims), (self.N_neurons, len(self.stim_meta))
+        self.validate()
+        if (self.N_neurons, len(self.stim_meta)) == shape:
+            self._sel_nrns, self._sel_stims = sel
+        elif len(sel[0]) != shape[0] or len(sel[1]) != shape[1]:
+            import warnings
+
+            warnings.warn(f"{self.name}: the assigned lists changed the number of stimuli or neurons; "
+                          "the selection was reset to everything", stacklevel=3)
 
     @property
     def packed_responses(self) -> PackedResponses:
@@ -149,7 +221,8 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
 
     #: attributes that belong to the paradigm's machinery, not to the dataset's description
     _MACHINERY = frozenset({"_raw_stims", "_raw_responses", "_stim_store", "_resp_store", "_masks", "_sel_nrns",
-                            "_sel_stims", "_cache", "stim_meta", "nrn_meta", "N_neurons"})
+                            "_sel_stims", "_cache", "stim_meta", "nrn_meta", "N_neurons", "_validated",
+                            "_seen_version", "response_normalization", "stim_normalization"})
 
     def dataset_attributes(self) -> dict:
         """The dataset's own attributes (``path``, ``dt_ms``, ``F``, what a loader set), without the
@@ -176,7 +249,7 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
     def _stim_bins(self, s: int, shape: tuple) -> int:
         """Neural time bins of a stimulus of this shape (checks the shape)."""
         if len(shape) < 1 or shape[-1] < 1:
-            raise ValueError(f"stim {s} must have time on its last axis; got shape {shape}")
+            raise DatasetValueError(f"stim {s} must have time on its last axis; got shape {shape}")
         return shape[-1]
 
     def validate(self) -> None:
@@ -189,41 +262,43 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
         """
         if not isinstance(self.N_neurons, (int, np.integer)) or isinstance(self.N_neurons, bool) \
                 or self.N_neurons < 0:
-            raise TypeError(f"N_neurons must be a non-negative int; got {self.N_neurons!r}")
+            raise DatasetTypeError(f"N_neurons must be a non-negative int; got {self.N_neurons!r}")
         self.N_neurons = int(self.N_neurons)
         for attr in ("stim_meta", "nrn_meta"):
             metas = getattr(self, attr)
             if not isinstance(metas, list):
-                raise TypeError(f"{attr} must be a list of dicts; got {type(metas).__name__}")
+                raise DatasetTypeError(f"{attr} must be a list of dicts; got {type(metas).__name__}")
             for i, m in enumerate(metas):
                 if not isinstance(m, dict):
-                    raise TypeError(f"{attr}[{i}] must be a dict; got {type(m).__name__}")
+                    raise DatasetTypeError(f"{attr}[{i}] must be a dict; got {type(m).__name__}")
         self._check_attributes()
         if self._raw_stims is not None:
             self._pack_stims()
         if self._raw_responses is not None:
             self._pack_responses()
         if self._stim_store is None or self._resp_store is None:
-            raise ValueError(f"{self.name}: stims and responses must be set before validate()")
+            raise DatasetValueError(f"{self.name}: stims and responses must be set before validate()")
         stims, store = self._stim_store, self._resp_store
         S = len(stims)
         if store.n_stims != S:
-            raise ValueError(f"responses has {store.n_stims} rows but there are {S} stims")
+            raise DatasetValueError(f"responses has {store.n_stims} rows but there are {S} stims")
         if len(self.stim_meta) != S:
-            raise ValueError(f"stim_meta has {len(self.stim_meta)} entries but there are {S} stims")
+            raise DatasetValueError(f"stim_meta has {len(self.stim_meta)} entries but there are {S} stims")
         if store.n_neurons != self.N_neurons:
-            raise ValueError(f"responses cover {store.n_neurons} neurons but N_neurons = {self.N_neurons}")
+            raise DatasetValueError(f"responses cover {store.n_neurons} neurons but N_neurons = {self.N_neurons}")
         if len(self.nrn_meta) != self.N_neurons:
-            raise ValueError(f"nrn_meta has {len(self.nrn_meta)} entries but N_neurons = {self.N_neurons}")
+            raise DatasetValueError(f"nrn_meta has {len(self.nrn_meta)} entries but N_neurons = {self.N_neurons}")
         for s, shape in enumerate(stims.shapes):
             T = self._stim_bins(s, shape)
             if T != store.stim_T[s]:
-                raise ValueError(f"stim {s} has {T} time bins but its responses have {store.stim_T[s]}")
+                raise DatasetValueError(f"stim {s} has {T} time bins but its responses have {store.stim_T[s]}")
         for c, chunk in enumerate(stims.chunks):
             if np.isnan(chunk).any():
                 bad = next(s for s in range(S) if stims.chunk_of[s] == c and np.isnan(stims.array(s)).any())
-                raise ValueError(f"stim {s_name(self, bad)} contains NaN; stimuli never do")
+                raise DatasetValueError(f"stim {s_name(self, bad)} contains NaN; stimuli never do")
         self._masks = None
+        self._validated = True
+        self._seen_version = None
         self._reset_selection_state()
 
     def _check_attributes(self) -> None:
@@ -232,7 +307,7 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
     def _pack_stims(self) -> None:
         raw = self._raw_stims
         if not isinstance(raw, (list, tuple)):
-            raise TypeError(f"stims must be a list of tensors; got {type(raw).__name__}")
+            raise DatasetTypeError(f"stims must be a list of tensors; got {type(raw).__name__}")
         arrays = []
         for s, x in enumerate(raw):
             a = as_float32(f"stim {s}", x)
@@ -242,27 +317,84 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
         self._raw_stims = None
 
     def _pack_responses(self) -> None:
+        """Pack the assigned ``responses`` lists into one exactly sized float32 buffer.
+
+        One pass classifies the entries (a block spanning its stimulus, or a
+        ``(1, 1)`` entry, judged sentinel-or-not all at once afterwards); then
+        one ``torch.cat`` per stimulus copies its blocks into place. Peak
+        memory is the lists plus the packed copy.
+        """
         raw = self._raw_responses
         stim_T = [self._stim_bins(s, shape) for s, shape in enumerate(self._stim_store.shapes)]
         if not isinstance(raw, (list, tuple)) or len(raw) != len(stim_T):
             got = len(raw) if isinstance(raw, (list, tuple)) else type(raw).__name__
-            raise ValueError(f"responses must be a list of {len(stim_T)} rows (one per stim); got {got}")
-        blocks = []
+            raise DatasetValueError(f"responses must be a list of {len(stim_T)} rows (one per stim); got {got}")
+        N = self.N_neurons
+        per_stim: list[list] = []  # per stimulus: [(n, tensor (R, T)), ...]
+        ones: list = []  # (s, n, value) of every (1, 1) entry
         for s, row in enumerate(raw):
-            if len(row) != self.N_neurons:
-                raise ValueError(f"responses[{s}] has {len(row)} entries but N_neurons = {self.N_neurons}")
+            if not hasattr(row, "__len__") or len(row) != N:
+                got = len(row) if hasattr(row, "__len__") else type(row).__name__
+                raise DatasetValueError(f"responses[{s}] has {got} entries but N_neurons = {N}")
             T = stim_T[s]
+            blocks = []
             for n, x in enumerate(row):
-                a = as_float32(f"responses[{s}][{n}]", x)
-                if a.shape == (1, 1) and np.isnan(a[0, 0]):
-                    continue  # the not-heard sentinel
-                if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] != T:
-                    raise ValueError(
+                shape = getattr(x, "shape", None)
+                if shape is None or not isinstance(x, torch.Tensor):
+                    x = torch.from_numpy(as_float32(f"responses[{s}][{n}]", x))
+                    shape = x.shape
+                if len(shape) != 2 or shape[1] != T or shape[0] < 1:
+                    if len(shape) == 2 and shape[0] == 1 and shape[1] == 1:
+                        ones.append((s, n, x))
+                        continue
+                    raise DatasetValueError(
                         f"responses[{s}][{n}] must be (R, {T}) (repeats, bins of stim {s}) or the "
-                        f"(1, 1) NaN sentinel; got shape {a.shape}"
+                        f"(1, 1) NaN sentinel; got shape {tuple(shape)}"
                     )
-                blocks.append((s, n, a))
-        self._resp_store = PackedResponses.from_blocks(blocks, stim_T, self.N_neurons)
+                if T == 1 and shape[0] == 1:
+                    ones.append((s, n, x))
+                    continue
+                blocks.append((n, x))
+            per_stim.append(blocks)
+        if ones:
+            values = torch.cat([x.detach() for _, _, x in ones]).reshape(-1)  # (M,), one C call
+            if values.is_complex():
+                s, n, x = next(e for e in ones if e[2].is_complex())
+                raise DatasetTypeError(f"responses[{s}][{n}] must hold real numbers; got {x.dtype}")
+            for i in np.flatnonzero(~torch.isnan(values).numpy()).tolist():
+                s, n, x = ones[i]
+                if stim_T[s] != 1:
+                    raise DatasetValueError(
+                        f"responses[{s}][{n}] must be (R, {stim_T[s]}) (repeats, bins of stim {s}) or "
+                        "the (1, 1) NaN sentinel; got a (1, 1) entry that is not NaN"
+                    )
+                per_stim[s].append((n, x))
+            for s in {ones[i][0] for i in range(len(ones)) if stim_T[ones[i][0]] == 1}:
+                per_stim[s].sort(key=lambda e: e[0])
+        sizes = np.array([int(x.numel()) for blocks in per_stim for _, x in blocks], dtype=np.int64)
+        offsets = np.zeros(len(sizes), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=offsets[1:])
+        buf = np.empty(int(sizes.sum()), dtype=np.float32)
+        out = torch.from_numpy(buf)
+        pos = k = 0
+        pair_stim, pair_nrn, pair_reps = [], [], []
+        for s, blocks in enumerate(per_stim):
+            if not blocks:
+                continue
+            for n, x in blocks:
+                if x.dtype.is_complex:
+                    raise DatasetTypeError(f"responses[{s}][{n}] must hold real numbers; got {x.dtype}")
+                pair_stim.append(s)
+                pair_nrn.append(n)
+                pair_reps.append(int(x.shape[0]))
+            size = int(sizes[k : k + len(blocks)].sum())
+            torch.cat([x.detach() for _, x in blocks], dim=0, out=out[pos : pos + size].view(-1, stim_T[s]))
+            pos += size
+            k += len(blocks)
+        self._resp_store = PackedResponses(
+            [buf], stim_T, N, pair_stim=pair_stim, pair_nrn=pair_nrn,
+            pair_chunk=np.zeros(len(pair_stim), dtype=np.int32), pair_offset=offsets, pair_reps=pair_reps,
+        )
         self._raw_responses = None
 
     # ------------------------------------------------------------- iteration
@@ -270,54 +402,77 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
         return len(self._visible_stims())
 
     def __getitem__(self, i):
-        """Item ``i`` of the selection: a dict, or a list of dicts for a slice / list.
+        """Item ``i`` of the selection; a slice or a list of positions gives one dict of lists.
 
         Returns
         -------
         dict
-            ``stims``: the stimulus tensor; ``responses``: a sequence of the
-            selected neurons' ``(R, T)`` tensors (sentinel where not heard);
-            ``valid_mask``: ``(N_selected,)`` bool; ``stim_meta``: dict.
+            ``stims``: the stimulus tensor (``(1, F, T)`` or ``(1, T * hop)``);
+            ``responses``: a ``list`` (:class:`~deepSTRF.paradigm.views.ResponseList`)
+            with one ``(R, T)`` float32 tensor per active neuron
+            (:attr:`active_neurons`), the ``(1, 1)`` NaN sentinel where that
+            neuron did not hear this stimulus; ``pair_mask``:
+            ``(len(active_neurons),)`` bool, False at the sentinels;
+            ``stim_meta``: dict. For ``ds[a:b]`` or ``ds[[i, j]]``: the same
+            keys, each holding the list of the items' values (as in 0.1.0).
         """
         visible = self._visible_stims()
         if isinstance(i, slice):
-            return [self._item(int(s)) for s in visible[i]]
-        if isinstance(i, (list, tuple, np.ndarray, torch.Tensor)):
-            return [self[int(k)] for k in i]
+            return self._batch(visible[i].tolist())
+        if isinstance(i, (list, tuple, np.ndarray, torch.Tensor)) and not (
+                isinstance(i, (np.ndarray, torch.Tensor)) and i.ndim == 0):
+            return self._batch([int(visible[self._position(k, len(visible))]) for k in list(i)])
+        return self._item(int(visible[self._position(i, len(visible))]))
+
+    @staticmethod
+    def _position(i, size: int) -> int:
         if isinstance(i, bool) or not hasattr(i, "__index__"):
-            raise TypeError(f"index must be an int, a slice or a list of ints; got {type(i).__name__}")
+            raise DatasetTypeError(f"index must be an int, a slice or a list of ints; got {type(i).__name__}")
         k = int(i.__index__())
-        if not -len(visible) <= k < len(visible):
-            raise IndexError(f"index {k} is out of range for {len(visible)} stimuli in the selection")
-        return self._item(int(visible[k]))
+        if not -size <= k < size:
+            raise DatasetIndexError(f"index {k} is out of range for {size} stimuli in the selection")
+        return k
+
+    def __getitems__(self, indices) -> list:
+        """The items at these positions, as a list (what a DataLoader hands its ``collate_fn``)."""
+        visible = self._visible_stims()
+        return [self._item(int(visible[self._position(k, len(visible))])) for k in indices]
+
+    def _batch(self, stims: list) -> dict:
+        items = [self._item(s) for s in stims]
+        keys = ("stims", "responses", "pair_mask", "stim_meta")
+        return Item({k: [it[k] for it in items] for k in keys})
 
     def _item(self, s: int) -> dict:
-        row = ResponseRow.for_neurons(self._store(), s, self._sel_nrns, self._nrn_position())
-        return {
-            "stims": self._stim_store.tensor(s),
-            "responses": row,
-            "valid_mask": row.valid_mask,
-            "stim_meta": self.stim_meta[s],
-        }
+        row = ResponseRow.for_neurons(self._store(), s, self._active(), self._nrn_position())
+        return Item(
+            stims=self._stim_store.tensor(s),
+            responses=ResponseList.of_row(row),
+            pair_mask=row.valid_mask,
+            stim_meta=self.stim_meta[s],
+        )
 
     # ------------------------------------------------------------- counts
     def get_N(self) -> int:
-        """Number of neurons in the current selection."""
-        return len(self._sel_nrns)
+        """The full population, ``N_neurons`` (as in 0.1.0; the neurons items show are
+        :attr:`active_neurons`)."""
+        return self.N_neurons
 
     def get_S(self) -> int:
-        """Number of stimuli ``ds[i]`` iterates over (same as ``len(ds)``)."""
-        return len(self)
+        """All stimuli, ``len(stim_meta)`` (as in 0.1.0; ``len(ds)`` counts those iterated)."""
+        return len(self.stim_meta)
 
     def get_nrn_meta(self) -> list[dict]:
-        """``nrn_meta`` of the selected neurons, in selection order."""
-        return [self.nrn_meta[n] for n in self._sel_nrns]
+        """``nrn_meta`` of the active neurons (:attr:`active_neurons`), in selection order:
+        entry ``k`` describes ``ds[i]['responses'][k]``."""
+        return [self.nrn_meta[n] for n in self._active()]
+
+    @property
+    def return_waveform(self) -> bool:
+        """True when ``stims`` are waveforms (read-only: the loader's mode)."""
+        return False
 
     # ------------------------------------------------------------- dunder
-    @classmethod
-    def _concat_class(cls):
-        return NeuralDataset
-
     def _mode(self) -> str:
         return "generic"
 
@@ -329,10 +484,12 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
             return f"{self.name}(not validated)"
         S, N = len(self._stim_store), self.N_neurons
         parts = [f"S={S}", f"N={N}"] + self._describe() + [f"dt={self.dt_ms:g} ms", f"mode={self._mode()}"]
-        sel = f"selection: {len(self)}/{S} stims, {self.get_N()}/{N} neurons"
+        sel = f"selection: {len(self)}/{S} stims, {len(self._active())}/{N} neurons"
         return f"{self.name}({', '.join(parts)}; {sel})"
 
     def __getstate__(self):
+        if getattr(self, "_validated", False):
+            self._store()  # pending edits and assigned lists are packed before pickling
         state = self.__dict__.copy()
         state["_masks"] = None
         state["_cache"] = {}

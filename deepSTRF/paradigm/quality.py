@@ -5,38 +5,56 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._checks import check_index
+from .._checks import check_index, check_option, check_positive
 
 _SLICE_VALUES = 1 << 21  # values stacked at once (16 MiB in float64)
+
+CCMAX_METHODS = ("hsu", "schoppe")
 
 
 class QualityMixin:
     """``compute_neuron_quality`` of :class:`~deepSTRF.datasets.NeuralDataset`."""
 
-    def compute_neuron_quality(self, stim_indices=None) -> dict:
-        """Attach ``snr`` and ``ccmax`` to every ``nrn_meta`` entry.
+    def compute_neuron_quality(self, stim_indices=None, max_ccmax_iters: int = 126, method: str = "hsu") -> dict:
+        """Attach ``snr`` and ``ccmax`` (and ``ccmax_n_stims``) to every ``nrn_meta`` entry.
 
-        Both use the stimuli each neuron heard with at least two repeats
-        (all stimuli, or those in ``stim_indices``): ``snr`` is the
-        Sahani-Linden signal-to-noise power ratio, length-weighted over
-        stimuli (:func:`deepSTRF.metrics.snr`); ``ccmax`` the Schoppe et al.
-        (2016) noise ceiling of the concatenated stimuli
-        (:func:`deepSTRF.metrics.compute_CCmax`). A neuron without repeated
-        stimuli gets NaN for both. Computed in float64, vectorised over
-        (stimulus, neuron) pairs of the same shape.
+        ``snr`` is the Sahani-Linden signal-to-noise power ratio over the
+        stimuli each neuron heard with at least two repeats, length-weighted
+        (:func:`deepSTRF.metrics.snr`); NaN without repeated stimuli.
+
+        ``ccmax``, the noise ceiling of a correlation, by ``method``:
+
+        - ``'hsu'`` (default, deepSTRF 0.1.0's): per stimulus with ``R >= 2``,
+          the Hsu, Borst & Theunissen (2004) split-half ceiling
+          ``sqrt(2 r / (1 + r))`` (:mod:`deepSTRF.metrics.split_half`; at most
+          ``max_ccmax_iters`` splits), stimuli with ``r <= 0`` dropped, then
+          averaged with weights equal to the stimuli's bin counts. **A neuron
+          with no usable stimulus (only single-repeat stimuli, or every
+          ``r <= 0``) gets ``ccmax = 1.0``, as in 0.1.0**: no ceiling is known,
+          so ``cc / ccmax`` is then the raw correlation. ``ccmax_n_stims`` (the
+          stimuli used, 0 for those neurons) tells them apart; filter on it
+          rather than on ``ccmax`` alone.
+        - ``'schoppe'``: Schoppe et al. (2016), ``sqrt(SP / Var)`` of the
+          concatenated repeated stimuli (:func:`deepSTRF.metrics.compute_CCmax`);
+          NaN without repeated stimuli.
 
         Parameters
         ----------
         stim_indices : sequence of int, optional
-            Absolute stimulus indices to use.
+            Absolute stimulus indices to use (all when None).
+        max_ccmax_iters : int, default 126
+            Most split-halves per stimulus for ``'hsu'`` (126 = every split of 10 repeats).
+        method : {'hsu', 'schoppe'}, default 'hsu'
 
         Returns
         -------
         dict of torch.Tensor, float64, shape (N,)
-            ``snr``, ``ccmax``, ``signal_power``, ``noise_power``.
+            ``snr``, ``ccmax``, ``signal_power``, ``noise_power``, ``ccmax_n_stims``.
         """
         from ..metrics.reliability import TOTAL_KEYS, ccmax, powers, repeat_sums
 
+        check_option("method", method, CCMAX_METHODS)
+        check_positive("max_ccmax_iters", max_ccmax_iters, integer=True)
         store = self._store()
         keep = store.pair_reps >= 2
         if stim_indices is not None:
@@ -46,22 +64,46 @@ class QualityMixin:
         pairs = np.flatnonzero(keep)
         N = self.N_neurons
         acc = {k: torch.zeros(N, dtype=torch.float64) for k in TOTAL_KEYS}
-        T_of = store.stim_T[store.pair_stim[pairs]]
-        R_of = store.pair_reps[pairs].astype(np.int64)
-        for R, T in {(int(r), int(t)) for r, t in zip(R_of, T_of)}:
-            group = pairs[(R_of == R) & (T_of == T)]
-            step = max(1, _SLICE_VALUES // (R * T))
-            for i in range(0, len(group), step):
-                part = group[i : i + step]
-                x = torch.from_numpy(np.stack([store.block(int(p)) for p in part]).astype(np.float64))
-                s = repeat_sums(x.unsqueeze(1))
-                idx = torch.from_numpy(store.pair_nrn[part].astype(np.int64))
-                for k in TOTAL_KEYS:
-                    acc[k].index_add_(0, idx, s[k][:, 0])
+        hsu_sum, hsu_w, hsu_n = np.zeros(N), np.zeros(N), np.zeros(N)
+        for part, x in _groups(store, pairs):
+            s = repeat_sums(torch.from_numpy(x).unsqueeze(1))
+            idx = torch.from_numpy(store.pair_nrn[part].astype(np.int64))
+            for k in TOTAL_KEYS:
+                acc[k].index_add_(0, idx, s[k][:, 0])
+            if method == "hsu":
+                from ..metrics.split_half import spearman_brown_ccmax, split_half_r
+
+                c = spearman_brown_ccmax(split_half_r(x, max_ccmax_iters))
+                ok = np.isfinite(c)
+                nrn, T = store.pair_nrn[part][ok], x.shape[2]
+                np.add.at(hsu_sum, nrn, c[ok] * T)
+                np.add.at(hsu_w, nrn, T)
+                np.add.at(hsu_n, nrn, 1)
         pw = powers(acc)
-        out = {"snr": pw["signal"] / pw["noise"], "ccmax": ccmax(acc),
-               "signal_power": pw["signal"], "noise_power": pw["noise"]}
+        if method == "hsu":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                cm = np.where(hsu_w > 0, hsu_sum / hsu_w, 1.0)
+            cc, n_used = torch.from_numpy(cm), torch.from_numpy(hsu_n)
+        else:
+            cc = ccmax(acc)
+            n_used = torch.zeros(N, dtype=torch.float64).index_add_(
+                0, torch.from_numpy(store.pair_nrn[pairs].astype(np.int64)), torch.ones(len(pairs), dtype=torch.float64))
+        out = {"snr": pw["signal"] / pw["noise"], "ccmax": cc, "signal_power": pw["signal"],
+               "noise_power": pw["noise"], "ccmax_n_stims": n_used}
         for n in range(N):
             self.nrn_meta[n]["snr"] = float(out["snr"][n])
             self.nrn_meta[n]["ccmax"] = float(out["ccmax"][n])
+            self.nrn_meta[n]["ccmax_n_stims"] = int(out["ccmax_n_stims"][n])
         return out
+
+
+def _groups(store, pairs):
+    """Yield ``(pair indices, float64 array (P, R, T))`` of pairs sharing ``(R, T)``, in slices."""
+    T_of = store.stim_T[store.pair_stim[pairs]]
+    R_of = store.pair_reps[pairs].astype(np.int64)
+    for R, T in sorted({(int(r), int(t)) for r, t in zip(R_of, T_of)}):
+        group = pairs[(R_of == R) & (T_of == T)]
+        step = max(1, _SLICE_VALUES // (R * T))
+        for i in range(0, len(group), step):
+            part = group[i : i + step]
+            yield part, np.stack([store.block(int(p)) for p in part]).astype(np.float64)

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
+from ..errors import DatasetTypeError, DatasetValueError
+
 _NAN = float("nan")
 
 
@@ -60,7 +62,7 @@ def as_float32(name: str, value) -> np.ndarray:
         value = value.detach().cpu().numpy()
     arr = np.asarray(value)
     if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+        raise DatasetTypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
     return arr.astype(np.float32, copy=False)
 
 
@@ -135,6 +137,9 @@ class _ChunkStore:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self.chunks = _chunks_in(self.chunks)
+        if isinstance(self, PackedResponses):
+            self.__dict__.setdefault("pending", {})
+            self.__dict__.setdefault("version", 0)
 
 
 class PackedResponses(_ChunkStore):
@@ -176,12 +181,16 @@ class PackedResponses(_ChunkStore):
         dup = (ps[1:] == ps[:-1]) & (pn[1:] == pn[:-1])
         if dup.any():
             k = int(np.flatnonzero(dup)[0])
-            raise ValueError(
+            raise DatasetValueError(
                 f"response for stim {int(ps[k])}, neuron {int(pn[k])} was given twice; "
                 "each (stim, neuron) pair holds one (R, T) block with all its repeats"
             )
         self.stim_ptr = np.zeros(len(self.stim_T) + 1, dtype=np.int64)
         np.cumsum(np.bincount(ps, minlength=len(self.stim_T)), out=self.stim_ptr[1:])
+        #: edits waiting for :meth:`flush`: ``(s, n) -> (R, T) array``, or None for "not heard"
+        self.pending: dict = {}
+        #: bumped by every change of the pair table (what derived masks are keyed on)
+        self.version = 0
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -235,6 +244,77 @@ class PackedResponses(_ChunkStore):
         t = np.full((self.n_stims, self.n_neurons), -1, dtype=np.int32)
         t[self.pair_stim, self.pair_nrn] = self.pair_reps
         return t
+
+    # ------------------------------------------------------------------ edits
+    # A write that keeps a pair's shape goes into its block; one that changes
+    # the shape, or turns the pair into the sentinel or back, waits in
+    # ``pending`` (reads see it at once) until :meth:`flush` rebuilds the pair
+    # table: new blocks go to one new chunk, nothing already stored is copied.
+    def lookup(self, s: int, n: int) -> torch.Tensor:
+        """``responses[s][n]`` with pending edits applied."""
+        if self.pending and (s, n) in self.pending:
+            a = self.pending[(s, n)]
+            return sentinel() if a is None else torch.from_numpy(a)
+        return self.get(s, n)
+
+    def heard(self, s: int, n: int) -> bool:
+        """True if ``(s, n)`` holds data, pending edits included."""
+        if self.pending and (s, n) in self.pending:
+            return self.pending[(s, n)] is not None
+        return self.pair_index(s, n) >= 0
+
+    def write(self, s: int, n: int, a: np.ndarray | None) -> None:
+        """Set pair ``(s, n)`` to ``a`` (``(R, T_s)`` float32, already checked) or, with None, to "not heard"."""
+        if (s, n) in self.pending:
+            old = self.pending[(s, n)]
+            if a is not None and old is not None and old.shape == a.shape:
+                old[...] = a
+            elif a is None and self.pair_index(s, n) < 0:
+                del self.pending[(s, n)]
+            else:
+                self.pending[(s, n)] = None if a is None else np.array(a, dtype=np.float32)
+            return
+        p = self.pair_index(s, n)
+        if a is None:
+            if p >= 0:
+                self.pending[(s, n)] = None
+        elif p >= 0 and (int(self.pair_reps[p]), int(self.stim_T[s])) == a.shape:
+            self.make_private()
+            self.block(p)[...] = a
+        else:
+            self.pending[(s, n)] = np.array(a, dtype=np.float32)
+
+    def flush(self) -> None:
+        """Apply the pending edits to the pair table (in place: views of this store stay valid)."""
+        if not self.pending:
+            return
+        keys = np.array(list(self.pending), dtype=np.int64).reshape(-1, 2)
+        edited = keys[:, 0] * self.n_neurons + keys[:, 1]
+        keep = ~np.isin(self.pair_stim.astype(np.int64) * self.n_neurons + self.pair_nrn, edited)
+        new = [((s, n), a) for (s, n), a in self.pending.items() if a is not None]
+        sizes = np.array([a.size for _, a in new], dtype=np.int64)
+        buf = np.empty(int(sizes.sum()), dtype=np.float32)
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        for (_, a), o in zip(new, offsets):
+            buf[o : o + a.size] = a.reshape(-1)
+        chunks, shared = self.chunks + [buf], self.shared + [False]
+        version = self.version
+        self.__init__(
+            chunks, self.stim_T, self.n_neurons,
+            np.concatenate((self.pair_stim[keep], [k[0] for k, _ in new])).astype(np.int64),
+            np.concatenate((self.pair_nrn[keep], [k[1] for k, _ in new])).astype(np.int64),
+            np.concatenate((self.pair_chunk[keep], np.full(len(new), len(chunks) - 1))),
+            np.concatenate((self.pair_offset[keep], offsets)),
+            np.concatenate((self.pair_reps[keep], [a.shape[0] for _, a in new])),
+            shared=shared,
+        )
+        self.version = version + 1
+
+    def set_stim_T(self, s: int, T: int) -> None:
+        """Give stimulus ``s`` a new length; only for a stimulus no neuron heard (the caller checks)."""
+        self.stim_T = np.array(self.stim_T)
+        self.stim_T[s] = T
+        self.version += 1
 
     # ------------------------------------------------------------------- bulk
     def runs(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -332,6 +412,20 @@ class PackedStims(_ChunkStore):
 
     def tensor(self, s: int) -> torch.Tensor:
         return torch.from_numpy(self.array(s))
+
+    def replace(self, s: int, a: np.ndarray) -> None:
+        """Set stimulus ``s`` to ``a`` (float32, already checked): in place if the shape is
+        unchanged, else in a new chunk of its own (nothing else moves)."""
+        if tuple(a.shape) == self.shapes[s]:
+            self.make_private()
+            self.array(s)[...] = a
+            return
+        self.chunks.append(np.array(a, dtype=np.float32).reshape(-1))
+        self.shared.append(False)
+        self.chunk_of = np.array(self.chunk_of)
+        self.offset_of = np.array(self.offset_of)
+        self.chunk_of[s], self.offset_of[s] = len(self.chunks) - 1, 0
+        self.shapes[s] = tuple(int(d) for d in a.shape)
 
     @property
     def nbytes(self) -> int:

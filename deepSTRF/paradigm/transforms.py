@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..errors import DatasetTypeError, DatasetValueError
 from .._checks import check_index, check_option
 from ..dsp.smoothing import hann_kernel, smooth_rows
 
 _BLOCK_VALUES = 1 << 20  # values handled at once, to keep temporaries in cache
 
-NORMALIZE_METHODS = ("max", "minmax", "zscore")
+NORMALIZE_METHODS = ("max", "zscore", "minmax")
 
 
 def _row_blocks(rows: np.ndarray):
@@ -64,26 +65,53 @@ class TransformsMixin:
         for rows, _ in store.runs():
             smooth_rows(rows, kernel, out=rows)
 
-    def normalize_responses(self, method: str = "max") -> dict:
-        """Normalise each neuron's responses in place, over all its stimuli and repeats.
+    def _stim_index_list(self, stim_indices, S: int):
+        if stim_indices is None:
+            return None
+        if isinstance(stim_indices, (str, bytes)) or not hasattr(stim_indices, "__iter__"):
+            raise DatasetTypeError(f"stim_indices must be a sequence of stimulus indices or None; got {stim_indices!r}")
+        idx = sorted({check_index("stim index", i, S) for i in stim_indices})
+        if not idx:
+            raise DatasetValueError("stim_indices is empty; pass None to use every stimulus")
+        return idx
+
+    def normalize_responses(self, method: str = "max", stim_indices=None, eps: float = 1e-8) -> dict:
+        """Normalise each neuron's responses in place: ``x <- (x - offset[n]) / scale[n]``.
+
+        The statistics come from the stimuli ``stim_indices`` (all when None),
+        over all repeats and bins each neuron has there; the transform is
+        applied to every stimulus. Fit on the estimation set, apply to all:
+        the test set does not leak into the scaling.
 
         Parameters
         ----------
-        method : {'max', 'minmax', 'zscore'}
-            ``'max'``: divide by the neuron's maximum; ``'minmax'``: map
-            ``[min, max]`` to ``[0, 1]``; ``'zscore'``: subtract the mean and
-            divide by the standard deviation. NaN values are ignored and stay
-            NaN. A neuron with no spread (e.g. one that never fired) is only
-            shifted, never divided by zero.
+        method : {'max', 'zscore', 'minmax'}, default 'max'
+            ``'max'``: ``offset = 0``, ``scale = max |x| + eps``;
+            ``'zscore'``: ``offset = mean``, ``scale = std + eps`` (unbiased,
+            ``ddof = 1``); ``'minmax'``: ``offset = min``,
+            ``scale = max - min + eps``, mapping the range to ``[0, 1]``. NaN
+            values are ignored and stay NaN.
+        stim_indices : sequence of int, optional
+            Absolute indices of the stimuli the statistics come from.
+        eps : float, default 1e-8
+            Added to every divisor (a neuron that never fired is divided by ``eps``: its zeros stay zeros).
 
         Returns
         -------
         dict
-            ``shift`` and ``scale``, float64 arrays of shape (N,): each value
-            became ``(x - shift[n]) * scale[n]``.
+            ``{'method', 'scale', 'offset', 'stim_indices'}`` (as in deepSTRF
+            0.1.0), ``scale`` and ``offset`` float64 tensors of shape
+            ``(N,)``; also stored as ``ds.response_normalization``. A neuron
+            with no value in ``stim_indices`` keeps ``offset = 0``,
+            ``scale = 1`` (unchanged).
         """
         check_option("method", method, NORMALIZE_METHODS)
         store = self._store()
+        idx = self._stim_index_list(stim_indices, store.n_stims)
+        chosen = np.ones(store.n_stims, dtype=bool)
+        if idx is not None:
+            chosen[:] = False
+            chosen[idx] = True
         N = self.N_neurons
         cnt, s1, s2 = np.zeros(N), np.zeros(N), np.zeros(N)
         lo, hi = np.full(N, np.nan), np.full(N, np.nan)
@@ -91,42 +119,44 @@ class TransformsMixin:
         for rows, pairs in store.runs():
             reps = store.pair_reps[pairs]
             starts = np.concatenate(([0], np.cumsum(reps)[:-1]))
+            use = chosen[store.pair_stim[pairs]]
+            if not use.any():
+                continue
             rc, r1, r2, rlo, rhi = _row_stats(rows, need_moments)
-            nrn = store.pair_nrn[pairs]
+            nrn = store.pair_nrn[pairs][use]
             with np.errstate(invalid="ignore"):
-                np.fmin.at(lo, nrn, np.fmin.reduceat(rlo, starts))
-                np.fmax.at(hi, nrn, np.fmax.reduceat(rhi, starts))
+                np.fmin.at(lo, nrn, np.fmin.reduceat(rlo, starts)[use])
+                np.fmax.at(hi, nrn, np.fmax.reduceat(rhi, starts)[use])
             if need_moments:
-                np.add.at(cnt, nrn, np.add.reduceat(rc, starts))
-                np.add.at(s1, nrn, np.add.reduceat(r1, starts))
-                np.add.at(s2, nrn, np.add.reduceat(r2, starts))
-        shift = np.zeros(N)
-        spread = np.ones(N)
+                np.add.at(cnt, nrn, np.add.reduceat(rc, starts)[use])
+                np.add.at(s1, nrn, np.add.reduceat(r1, starts)[use])
+                np.add.at(s2, nrn, np.add.reduceat(r2, starts)[use])
+        offset = np.zeros(N)
         if method == "max":
-            spread = hi.copy()
+            spread = np.fmax(np.abs(lo), np.abs(hi))
         elif method == "minmax":
-            shift, spread = lo.copy(), hi - lo
+            offset, spread = lo.copy(), hi - lo
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean = s1 / cnt
-                var = s2 / cnt - mean**2
-            shift = mean
-            spread = np.sqrt(np.clip(var, 0, None))
-        shift = np.nan_to_num(shift, nan=0.0)
-        ok = np.isfinite(spread) & (spread > 0)
-        scale = np.ones(N)
-        scale[ok] = 1.0 / spread[ok]
+                offset = s1 / cnt
+                spread = np.sqrt(np.clip((s2 - s1 * offset) / (cnt - 1), 0, None))
+        known = np.isfinite(spread) & np.isfinite(offset)
+        offset = np.where(known, offset, 0.0)
+        scale = np.where(known, spread + eps, 1.0)
         store.make_private()
+        inv = 1.0 / scale
         for rows, pairs in store.runs():
             nrn = np.repeat(store.pair_nrn[pairs], store.pair_reps[pairs])
             for i, b in _row_blocks(rows):
                 k = nrn[i : i + b.shape[0], None]
-                b -= shift[k].astype(np.float32)
-                b *= scale[k].astype(np.float32)
-        return {"shift": shift, "scale": scale}
+                b -= offset[k].astype(np.float32)
+                b *= inv[k].astype(np.float32)
+        self.response_normalization = {"method": method, "scale": torch.from_numpy(scale),
+                                       "offset": torch.from_numpy(offset), "stim_indices": idx}
+        return self.response_normalization
 
-    def standardize_stims(self, stim_indices=None) -> dict:
-        """Z-score every stimulus in place, per band, with statistics of some stimuli.
+    def standardize_stims(self, stim_indices=None, per_band: bool = True, eps: float = 1e-8) -> dict:
+        """Z-score every stimulus in place, ``x <- (x - mean) / (std + eps)``, with statistics of some stimuli.
 
         Parameters
         ----------
@@ -134,67 +164,76 @@ class TransformsMixin:
             Absolute indices of the stimuli whose statistics are used (e.g. the
             estimation set, so test stimuli do not leak into the fit); all
             stimuli when ``None``. The transform is applied to all stimuli.
+        per_band : bool, default True
+            One mean and std per band (per entry of the leading axes); False:
+            one scalar mean and std over all values.
+        eps : float, default 1e-8
+            Added to the standard deviation before dividing.
 
         Returns
         -------
         dict
-            ``mean`` and ``std``, float32 tensors shaped like a stimulus with
-            a time axis of 1 (``(1, F, 1)`` for spectrograms). A band with
-            zero spread is only centred.
+            ``{'mean', 'std', 'per_band', 'stim_indices'}`` (as in deepSTRF
+            0.1.0): ``mean`` and ``std`` (unbiased, ``ddof = 1``) float32
+            tensors shaped like a stimulus with a time axis of 1 (``(1, F, 1)``
+            for spectrograms) when ``per_band``, 0-d tensors otherwise. Also
+            stored as ``ds.stim_normalization``.
         """
+        self._store()
         stims = self._stim_store
-        if stims is None:
-            self._store()
         S = len(stims)
-        idx = range(S) if stim_indices is None else [check_index("stim index", i, S) for i in stim_indices]
-        idx = list(idx)
-        if not idx:
-            raise ValueError("stim_indices is empty; pass None to use every stimulus")
+        idx = self._stim_index_list(stim_indices, S)
         lead = {stims.shapes[s][:-1] for s in range(S)}
-        if len(lead) != 1:
-            raise ValueError(f"stimuli have different band layouts {sorted(lead)}; cannot standardise per band")
-        lead = lead.pop()
-        C = int(np.prod(lead)) if lead else 1
+        if per_band and len(lead) != 1:
+            raise DatasetValueError(f"stimuli have different band layouts {sorted(lead)}; cannot standardise "
+                                    "per band (per_band=False uses one scalar mean and std)")
+        lead = lead.pop() if per_band else ()
+        C = int(np.prod(lead)) if per_band and lead else 1
         total, sq, count = np.zeros(C), np.zeros(C), 0
-        for s in idx:
+        for s in (range(S) if idx is None else idx):
             a = stims.array(s).reshape(C, -1).astype(np.float64)
             total += a.sum(axis=1)
             sq += np.einsum("ij,ij->i", a, a)
             count += a.shape[1]
         mean = total / count
-        std = np.sqrt(np.clip(sq / count - mean**2, 0, None))
-        inv = np.where(std > 0, 1.0 / np.where(std > 0, std, 1), 1.0)
+        std = np.sqrt(np.clip((sq - total * mean) / max(count - 1, 1), 0, None))
         stims.make_private()
-        m32, i32 = mean.astype(np.float32)[:, None], inv.astype(np.float32)[:, None]
+        m32, i32 = mean.astype(np.float32)[:, None], (1.0 / (std + eps)).astype(np.float32)[:, None]
         for s in range(S):
             a = stims.array(s).reshape(C, -1)
             a -= m32
             a *= i32
-        shape = lead + (1,)
-        return {"mean": torch.from_numpy(mean.astype(np.float32).reshape(shape)),
-                "std": torch.from_numpy(std.astype(np.float32).reshape(shape))}
+        shape = lead + (1,) if per_band else ()
+        self.stim_normalization = {"mean": torch.from_numpy(mean.astype(np.float32).reshape(shape)),
+                                   "std": torch.from_numpy(std.astype(np.float32).reshape(shape)),
+                                   "per_band": bool(per_band), "stim_indices": idx}
+        return self.stim_normalization
 
 
-def hanning_smooth(x, dt_ms: float, window_ms: float = 21.0):
-    """Smooth ``x`` along its last (time) axis with the normalised Hann window.
+def hanning_smooth(response, window_ms: float = 21.0, dt_ms: float | None = None):
+    """Smooth ``response`` along its last (time) axis with the normalised Hann window.
 
+    deepSTRF 0.1.0's argument order, ``(response, window_ms, dt_ms)``.
     NaN-aware: NaN bins stay NaN and do not spread; near edges and NaN bins
     the valid weights are renormalised (see :func:`deepSTRF.dsp.hann_kernel`).
 
     Parameters
     ----------
-    x : torch.Tensor or np.ndarray, shape (..., T)
+    response : torch.Tensor or np.ndarray, shape (..., T)
         Responses (e.g. ``(R, T)`` repeats x bins).
-    dt_ms : float
-        Bin width of ``x`` in ms.
     window_ms : float, default 21.0
-        Window length in ms.
+        Window length in ms (Hsu, Borst & Theunissen 2004).
+    dt_ms : float
+        Bin width of ``response`` in ms (required).
 
     Returns
     -------
-    Same type, shape and dtype as ``x`` (a new array; ``x`` is unchanged).
+    Same type, shape and dtype as ``response`` (a new array; the input is unchanged).
     """
+    if dt_ms is None:
+        raise DatasetTypeError("hanning_smooth(response, window_ms, dt_ms): dt_ms, the bin width in ms, is required")
     kernel = hann_kernel(window_ms, dt_ms)
+    x = response
     if isinstance(x, torch.Tensor):
         a = x.detach().cpu().numpy()
         if a.dtype.kind != "f":

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..errors import DatasetKeyError, DatasetValueError
 from .._checks import check_index
-from .storage import PackedResponses, PackedStims, sentinel
+from .storage import PackedResponses, as_float32, sentinel
 
 
 class ResponseRow(Sequence):
@@ -78,26 +79,6 @@ class ResponseRow(Sequence):
             return [self[i] for i in range(*k.indices(len(self)))]
         p = self._pairs[k]
         return self._store.tensor(int(p)) if p >= 0 else sentinel()
-
-    def __setitem__(self, k, value) -> None:
-        p = int(self._pairs[k])
-        n = int(self._neurons[k])
-        if p < 0:
-            raise ValueError(
-                f"neuron {n} never heard stim {self._stim} (its entry is the (1, 1) NaN sentinel); "
-                "a response cannot be added to a packed dataset in place: build the dataset "
-                "again with this block (DatasetBuilder.add_response)"
-            )
-        value = torch.as_tensor(value, dtype=torch.float32)
-        block = self._store.block(p)
-        if tuple(value.shape) != block.shape:
-            raise ValueError(
-                f"responses[{self._stim}][{n}] has shape {block.shape} (repeats, bins); "
-                f"got a tensor of shape {tuple(value.shape)}: only same-shape values can be "
-                "written into a packed dataset"
-            )
-        self._store.make_private()
-        self._store.block(p)[...] = value.numpy()
 
     @property
     def T(self) -> int:
@@ -166,76 +147,215 @@ def nanmean_rows(b: np.ndarray) -> np.ndarray:
         return (total / count).astype(np.float32)
 
 
-class ResponseTable(Sequence):
-    """``responses[s][n]`` over a :class:`PackedResponses` (all stims, all neurons).
+class ResponseList(list):
+    """``ds[i]['responses']``: a real ``list`` of the active neurons' tensors.
+
+    Entry ``k`` is the ``(R, T)`` float32 tensor of the k-th active neuron (a
+    view of the dataset's storage: in-place changes reach the dataset) or the
+    ``(1, 1)`` NaN sentinel, one tensor shared by the item's unheard entries.
+    ``torch.stack`` and every list operation work. The list also remembers
+    where its blocks are stored, so :func:`~deepSTRF.paradigm.neural_collate`
+    copies them in bulk; any change to the list itself drops that shortcut.
+    """
+
+    __slots__ = ("_row",)
+
+    @classmethod
+    def of_row(cls, row: ResponseRow) -> "ResponseList":
+        store, pairs = row._store, row._pairs
+        out = cls([sentinel()] * len(pairs))
+        heard = np.flatnonzero(pairs >= 0)
+        if heard.size:
+            p = pairs[heard]
+            T = int(store.stim_T[row._stim])
+            ch, off, reps = store.pair_chunk[p], store.pair_offset[p], store.pair_reps[p]
+            ends = off + reps.astype(np.int64) * T
+            if (ch == ch[0]).all() and (off[1:] == ends[:-1]).all() and (np.diff(p) > 0).all():
+                # one run of storage: one tensor, split by repeats (one C call)
+                run = torch.from_numpy(store.chunks[int(ch[0])][int(off[0]) : int(ends[-1])]).view(-1, T)
+                for k, t in zip(heard.tolist(), run.split(reps.tolist())):
+                    list.__setitem__(out, k, t)
+            else:
+                for k, q in zip(heard.tolist(), p.tolist()):
+                    list.__setitem__(out, k, store.tensor(q))
+        out._row = row
+        return out
+
+    def _fast_row(self) -> ResponseRow | None:
+        """The storage row this list still mirrors, or None once the list was changed."""
+        return getattr(self, "_row", None)
+
+    def _changed(self) -> None:
+        self._row = None
+
+    def __setitem__(self, k, v):
+        self._changed()
+        super().__setitem__(k, v)
+
+    def __delitem__(self, k):
+        self._changed()
+        super().__delitem__(k)
+
+    def __iadd__(self, other):
+        self._changed()
+        return super().__iadd__(other)
+
+    def __imul__(self, n):
+        self._changed()
+        return super().__imul__(n)
+
+    def __reduce__(self):
+        # pickled (a DataLoader worker's result): a plain list of the tensors, each
+        # carrying only its own block, never the dataset's storage
+        return (list, (list(self),))
+
+
+def _drop_fast_path(name):
+    def method(self, *args, **kwargs):
+        self._changed()
+        return getattr(list, name)(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+for _name in ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"):
+    setattr(ResponseList, _name, _drop_fast_path(_name))
+
+
+class Item(dict):
+    """``ds[i]``: a ``dict`` whose missing ``'valid_mask'`` says where the mask went."""
+
+    def __missing__(self, key):
+        if key == "valid_mask":
+            raise DatasetKeyError(
+                "items carry 'pair_mask' ((N,) bool: which active neurons heard the stimulus); "
+                "'valid_mask' is made by neural_collate, element-wise (B, N, R_max, T_max) = "
+                "~responses.isnan(), as in deepSTRF 0.1.0"
+            )
+        raise KeyError(key)
+
+
+def _response_value(ds, s: int, n: int, value) -> np.ndarray | None:
+    """``value`` checked as ``responses[s][n]``: a float32 ``(R, T_s)`` array, or None for the sentinel."""
+    a = as_float32(f"responses[{s}][{n}]", value)
+    if a.shape == (1, 1) and np.isnan(a[0, 0]):
+        return None
+    T = int(ds._resp_store.stim_T[s])
+    if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] != T:
+        raise DatasetValueError(
+            f"responses[{s}][{n}] must be (R, {T}) (repeats, the {T} bins of stim {s}) or the (1, 1) NaN "
+            f"sentinel; got shape {a.shape}. To change the length of a stimulus, assign the stimulus "
+            "lists whole (ds.stims = [...]; ds.responses = [[...]]): they are checked together on next use"
+        )
+    return a
+
+
+class StimResponses(Sequence):
+    """``ds.responses[s]``: the responses of stimulus ``s`` to every neuron, editable.
+
+    ``row[n] = x`` writes in place when ``x`` keeps the pair's shape; a new
+    repeat count, or the ``(1, 1)`` NaN sentinel (or data where there was
+    none), is accepted too: the masks and items follow. ``x`` must span the
+    stimulus's ``T`` bins.
 
     Parameters
     ----------
-    store : PackedResponses
-        The storage.
+    ds : NeuralDataset
+        The dataset.
+    stim : int
+        The stimulus.
     """
 
-    __slots__ = ("_store",)
+    __slots__ = ("_ds", "_stim")
 
-    def __init__(self, store: PackedResponses):
-        self._store = store
+    def __init__(self, ds, stim: int):
+        self._ds, self._stim = ds, stim
 
     def __len__(self) -> int:
-        return self._store.n_stims
+        return self._ds.N_neurons
+
+    def __getitem__(self, n):
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(len(self)))]
+        n = check_index("neuron index", n, len(self))
+        return self._ds._resp_store.lookup(self._stim, n)
+
+    def __setitem__(self, n, value) -> None:
+        n = check_index("neuron index", n, len(self))
+        self._ds._write_response(self._stim, n, value)
+
+    def __repr__(self) -> str:
+        return f"StimResponses(stim={self._stim}, N={len(self)})"
+
+
+class ResponseTable(Sequence):
+    """``ds.responses``: ``responses[s][n]`` over the packed storage (all stims, all neurons).
+
+    ``responses[s] = row`` replaces a stimulus's row (``N`` entries, each
+    checked as in :class:`StimResponses`).
+
+    Parameters
+    ----------
+    ds : NeuralDataset
+        The dataset whose store the view reads and writes.
+    """
+
+    __slots__ = ("_ds",)
+
+    def __init__(self, ds):
+        self._ds = ds
+
+    def __len__(self) -> int:
+        return self._ds._resp_store.n_stims
 
     def __getitem__(self, s):
         if isinstance(s, slice):
             return [self[i] for i in range(*s.indices(len(self)))]
-        s = check_index("stim index", s, len(self))
-        return ResponseRow.for_neurons(self._store, s, None)
+        return StimResponses(self._ds, check_index("stim index", s, len(self)))
 
-    def __setitem__(self, s, value):
-        raise TypeError(
-            "rows of a packed responses table cannot be replaced; assign single entries "
-            "(responses[s][n] = tensor of the same shape) or assign a whole new list of "
-            "lists to dataset.responses and call validate()"
-        )
+    def __setitem__(self, s, row) -> None:
+        s = check_index("stim index", s, len(self))
+        N = self._ds.N_neurons
+        if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or len(row) != N:
+            got = len(row) if hasattr(row, "__len__") else type(row).__name__
+            raise DatasetValueError(f"responses[{s}] must hold one entry per neuron ({N}); got {got}")
+        values = [_response_value(self._ds, s, n, x) for n, x in enumerate(row)]  # all checked first
+        for n, a in enumerate(values):
+            self._ds._resp_store.write(s, n, a)
 
     def __repr__(self) -> str:
-        return (f"ResponseTable(S={len(self)}, N={self._store.n_neurons}, "
-                f"pairs={self._store.n_pairs})")
+        store = self._ds._resp_store
+        return f"ResponseTable(S={len(self)}, N={store.n_neurons}, pairs={store.n_pairs})"
 
 
 class StimTable(Sequence):
-    """``stims[s]`` over a :class:`PackedStims`: tensors sharing the store's memory.
+    """``ds.stims``: ``stims[s]`` as tensors sharing the storage's memory.
+
+    ``stims[s] = x`` writes ``x`` (checked: no NaN, the dataset's layout, and
+    the ``T`` of the stimulus's responses if any neuron heard it).
 
     Parameters
     ----------
-    store : PackedStims
-        The storage.
+    ds : NeuralDataset
+        The dataset whose store the view reads and writes.
     """
 
-    __slots__ = ("_store",)
+    __slots__ = ("_ds",)
 
-    def __init__(self, store: PackedStims):
-        self._store = store
+    def __init__(self, ds):
+        self._ds = ds
 
     def __len__(self) -> int:
-        return len(self._store)
+        return len(self._ds._stim_store)
 
     def __getitem__(self, s):
         if isinstance(s, slice):
             return [self[i] for i in range(*s.indices(len(self)))]
-        return self._store.tensor(check_index("stim index", s, len(self)))
+        return self._ds._stim_store.tensor(check_index("stim index", s, len(self)))
 
     def __setitem__(self, s, value) -> None:
         s = check_index("stim index", s, len(self))
-        value = torch.as_tensor(value, dtype=torch.float32)
-        shape = self._store.shapes[s]
-        if tuple(value.shape) != shape:
-            raise ValueError(
-                f"stims[{s}] has shape {shape}; got a tensor of shape {tuple(value.shape)}: "
-                "only same-shape values can be written into a packed dataset"
-            )
-        if torch.isnan(value).any():
-            raise ValueError(f"stims[{s}]: stimuli must not contain NaN")
-        self._store.make_private()
-        self._store.array(s)[...] = value.numpy()
+        self._ds._write_stim(s, value)
 
     def __repr__(self) -> str:
         return f"StimTable(S={len(self)})"

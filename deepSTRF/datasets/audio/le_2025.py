@@ -174,9 +174,23 @@ class Le2025Dataset(Release, AudioNeuralDataset):
             for n, m in enumerate(self.nrn_meta):
                 m.update(signal_power=float(q["signal_power"][n]), noise_power=float(q["noise_power"][n]))
 
-    def select_critical_interval(self, ci) -> list[int]:
-        """Restrict iteration to one CI (or ``None`` for the CI-independent C/CM variants)."""
-        return self.select_stims_by_predicate(lambda m: m["critical_interval"] == ci)
+    def select_critical_interval(self, ci, *, within_current: bool = False) -> list[int]:
+        """Select the stimuli of one CI (or ``None`` for the CI-independent C/CM variants).
+
+        Replaces the stimulus selection, as every ``select_*`` does;
+        ``within_current=True`` narrows it instead."""
+        return self.select_stims_by_attr("critical_interval", ci, within_current=within_current)
+
+    def select_variant(self, variant: str, *, within_current: bool = False) -> list[int]:
+        """Select the stimuli of one variant (one of ``VARIANTS``: ``'C'``, ``'CB'``, ...);
+        replaces the stimulus selection unless ``within_current=True``."""
+        check_option("variant", variant, VARIANTS)
+        return self.select_stims_by_attr("variant", variant, within_current=within_current)
+
+    def select_motif(self, motif: str, *, within_current: bool = False) -> list[int]:
+        """Select the stimuli of one motif (``stim_meta['motif']``, e.g. ``'B189'``);
+        replaces the stimulus selection unless ``within_current=True``."""
+        return self.select_stims_by_attr("motif", motif, within_current=within_current)
 
     def select_restoration_quartet(self, motif: str, ci, variants=("C", "CB", "GB", "GM")) -> list[int]:
         """The stimuli of the paper's core restoration analysis for one (motif, CI):

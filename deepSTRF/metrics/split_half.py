@@ -1,0 +1,116 @@
+"""The split-half noise ceiling of Hsu, Borst & Theunissen (2004), deepSTRF 0.1.0's ``ccmax``.
+
+For one stimulus heard ``R >= 2`` times, the repeats are split into two
+halves (``R // 2`` and ``R - R // 2`` repeats); ``r`` is the correlation of
+the two half PSTHs, averaged over splits (every distinct split when there
+are at most ``max_splits`` of them, else ``max_splits`` random ones). The
+Spearman-Brown step turns it into the ceiling of the correlation between a
+model and the full PSTH:
+
+    ccmax = sqrt(2 r / (1 + r))
+
+A stimulus whose ``r <= 0`` (or undefined: a flat half) carries no ceiling
+and is dropped. Reference: Hsu A, Borst A, Theunissen FE (2004). Quantifying
+variability in neural responses and its application for the validation of
+model predictions. Network 15: 91-109.
+"""
+
+from __future__ import annotations
+
+import itertools
+from math import comb
+
+import numpy as np
+
+def half_splits(R: int, max_splits: int = 126, seed: int = 0) -> np.ndarray:
+    """``(K, R)`` bool: row ``k`` marks the first half of split ``k`` (``R // 2`` repeats).
+
+    Every distinct split (a split and its mirror counted once) when there are
+    at most ``max_splits``, else ``max_splits`` distinct random ones, drawn
+    with ``seed``. ``R = 10`` has exactly 126 distinct splits.
+    """
+    if R < 2:
+        raise ValueError(f"a split-half needs at least 2 repeats; got R={R}")
+    h = R // 2
+    total = comb(R, h) // (2 if 2 * h == R else 1)
+    if total <= max_splits:
+        rows = []
+        for first in itertools.combinations(range(R), h):
+            if 2 * h == R and 0 not in first:
+                continue  # the mirror of a split already listed
+            rows.append(first)
+    else:
+        rng = np.random.default_rng(seed)
+        seen, rows = set(), []
+        while len(rows) < max_splits:
+            first = tuple(sorted(rng.choice(R, size=h, replace=False).tolist()))
+            if 2 * h == R and 0 not in first:
+                first = tuple(sorted(set(range(R)) - set(first)))
+            if first not in seen:
+                seen.add(first)
+                rows.append(first)
+    out = np.zeros((len(rows), R), dtype=bool)
+    for k, first in enumerate(rows):
+        out[k, list(first)] = True
+    return out
+
+
+def split_half_r(x: np.ndarray, max_splits: int = 126, seed: int = 0) -> np.ndarray:
+    """Mean split-half correlation of each block of ``x``, ``(P, R, T)`` -> ``(P,)`` float64.
+
+    NaN bins are ignored: a half's PSTH is the mean of its valid repeats, and
+    a bin enters the correlation only if both halves have a value there.
+    NaN where no correlation is defined (a flat half PSTH, fewer than 2 bins).
+    Blocks without NaN use each block's ``R x R`` Gram matrix, so the cost
+    does not grow with the number of splits times ``T``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    P, R, T = x.shape
+    first = half_splits(R, max_splits, seed).astype(np.float64)  # (K, R)
+    w, u = first / first[0].sum(), (1.0 - first) / (R - first[0].sum())
+    r = np.full((P, len(first)), np.nan)
+    clean = ~np.isnan(x).any(axis=(1, 2))
+    if clean.any():
+        c = x[clean]
+        G = np.matmul(c, c.transpose(0, 2, 1))  # (P, R, R)
+        m = c.sum(axis=2)
+        sa, sb = m @ w.T, m @ u.T
+        saa = np.einsum("kr,prs,ks->pk", w, G, w)
+        sbb = np.einsum("kr,prs,ks->pk", u, G, u)
+        sab = np.einsum("kr,prs,ks->pk", w, G, u)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            va, vb = saa - sa * sa / T, sbb - sb * sb / T
+            rc = (sab - sa * sb / T) / np.sqrt(va * vb)
+        rc[(va <= 1e-12 * np.abs(saa)) | (vb <= 1e-12 * np.abs(sbb)) | (T < 2)] = np.nan
+        r[clean] = rc
+    for p in np.flatnonzero(~clean):
+        r[p] = _r_with_nan(x[p], first)
+    fin = np.isfinite(r)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(fin, r, 0.0).sum(axis=1) / fin.sum(axis=1)
+
+
+def _r_with_nan(x: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Split-half correlations ``(K,)`` of one ``(R, T)`` block holding NaN."""
+    valid = ~np.isnan(x)
+    z, v = np.where(valid, x, 0.0), valid.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = (first @ z) / (first @ v)  # (K, T)
+        b = ((1 - first) @ z) / ((1 - first) @ v)
+        ok = np.isfinite(a) & np.isfinite(b)
+        n = ok.sum(axis=1)
+        a, b = np.where(ok, a, 0.0), np.where(ok, b, 0.0)
+        da = np.where(ok, a - (a.sum(axis=1) / n)[:, None], 0.0)
+        db = np.where(ok, b - (b.sum(axis=1) / n)[:, None], 0.0)
+        r = (da * db).sum(axis=1) / np.sqrt((da * da).sum(axis=1) * (db * db).sum(axis=1))
+    r[n < 2] = np.nan
+    return r
+
+
+def spearman_brown_ccmax(r: np.ndarray) -> np.ndarray:
+    """``sqrt(2 r / (1 + r))`` where ``r > 0``, NaN elsewhere (the stimulus is dropped)."""
+    r = np.asarray(r, dtype=np.float64)
+    out = np.full(r.shape, np.nan)
+    ok = np.isfinite(r) & (r > 0)
+    out[ok] = np.sqrt(2 * r[ok] / (1 + r[ok]))
+    return out
