@@ -120,7 +120,7 @@ def fit_command(args) -> int:
     sc = score(model, collate_stims(ds, test))
     out = {
         "dataset": args.dataset, "model": args.model, "n_est": len(est), "n_test": len(test),
-        "n_neurons": ds.get_N(), "fit_seconds": round(time.perf_counter() - t, 2),
+        "n_neurons": len(ds.active_neurons), "fit_seconds": round(time.perf_counter() - t, 2),
         "median_cc": float(np.nanmedian(sc["cc"])), "median_cc_norm": float(np.nanmedian(sc["cc_norm"])),
         "cc": [None if np.isnan(v) else float(v) for v in sc["cc"]],
         "cc_norm": [None if np.isnan(v) else float(v) for v in sc["cc_norm"]],

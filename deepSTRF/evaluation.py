@@ -20,7 +20,7 @@ def train_model(kind: str, ds, est: list[int], n_lags: int = 15, seed: int = 0, 
     torch.manual_seed(seed)
     train, val = split_stims(est, 0.15, seed)
     if kind == "cnn":
-        model = CNNPopulation(ds.F, ds.get_N())
+        model = CNNPopulation(ds.F, len(ds.active_neurons))
         fit(model, ds, train, val, lr=3e-3, patience=8, seed=seed, progress=progress)
         return model
     linear = fit_ridge(ds, train if kind == "ln" else est, n_lags=n_lags, seed=seed)

@@ -57,6 +57,10 @@ FORMAT = 1
 _SECRET = {"username", "password", "credentials", "creds", "token", "_username", "_password", "_creds"}
 
 
+#: more chunks than this (a dataset built from lists keeps one per tensor) are written as one file each kind
+_MAX_CHUNK_FILES = 256
+
+
 def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
     """Write dataset ``ds`` (validated) into ``folder`` atomically; return ``folder``.
 
@@ -86,6 +90,8 @@ def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
     os.makedirs(tmp, exist_ok=build is not None)
     try:
         store, stims = ds.packed_responses, ds.packed_stims
+        if len(store.chunks) + len(stims.chunks) > _MAX_CHUNK_FILES:  # built from lists: one chunk per tensor
+            store, stims = store.compacted(), stims.compacted()
         named = [(f"{prefix}_{k}.npy", c) for prefix, chunks in (("resp", store.chunks), ("stim", stims.chunks))
                  for k, c in enumerate(chunks)]
         adopt = build.adoptable([c for _, c in named]) if build is not None else {}

@@ -51,7 +51,7 @@ class LNModel(nn.Module):
         Neurons whose linear fit is NaN (no data) keep NaN parameters.
         """
         model = cls(linear.F, linear.N, linear.n_lags)
-        neurons = np.asarray(getattr(linear, "neurons", dataset.selected_neurons))
+        neurons = np.asarray(getattr(linear, "neurons", dataset.active_neurons))
         zs, ys = [], []
         with torch.no_grad():
             for s in stim_indices:

@@ -81,7 +81,7 @@ def fit_ridge(dataset, stim_indices, n_lags: int = 15, alphas=None, n_folds: int
     Parameters
     ----------
     dataset : AudioNeuralDataset
-        Spectrogram mode. The selected neurons (``dataset.selected_neurons``)
+        Spectrogram mode. The active neurons (``dataset.active_neurons``: those items show)
         are fitted, in selection order, so the model's outputs line up with
         collated batches of the same selection.
     stim_indices : sequence of int
@@ -113,7 +113,7 @@ def fit_ridge(dataset, stim_indices, n_lags: int = 15, alphas=None, n_folds: int
     if len(stims) < n_folds:
         raise ValueError(f"n_folds={n_folds} needs at least {n_folds} training stimuli; got {len(stims)}")
     rel = np.logspace(-3, 3, 13) if alphas is None else np.asarray(alphas, dtype=float)
-    neurons = np.asarray(dataset.selected_neurons)
+    neurons = np.asarray(dataset.active_neurons)
     N, F = len(neurons), dataset.F
     D = F * n_lags
     store = dataset.packed_responses

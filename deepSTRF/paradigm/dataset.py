@@ -36,7 +36,7 @@ from .._checks import check_positive
 from .concat import ConcatMixin
 from .quality import QualityMixin
 from .selection import SelectionMixin
-from .storage import PackedResponses, PackedStims, as_float32
+from .storage import PackedResponses, PackedStims, adopted_chunks, as_float32
 from .transforms import TransformsMixin
 from .views import Item, ResponseList, ResponseRow, ResponseTable, StimTable, _response_value
 
@@ -140,6 +140,20 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
                 )
             store.set_stim_T(s, T)
         self._stim_store.replace(s, a)
+
+    def compact(self) -> None:
+        """Copy the data into one chunk each for responses and stimuli.
+
+        A dataset built from lists keeps the lists' tensors as its storage (one
+        chunk per tensor): nothing is copied, and in-place transforms change
+        those tensors, as in 0.1.0. ``compact()`` makes one packed copy
+        instead, so transforms and batches work on long runs of memory and the
+        dataset no longer shares memory with the lists.
+        """
+        store = self._store()
+        self._resp_store = store.compacted()
+        self._stim_store = self._stim_store.compacted()
+        self._seen_version = None
 
     def _invalidate_nrn_masks(self) -> None:
         """Drop the derived masks and selection caches (deepSTRF 0.1.0's hook after editing
@@ -313,16 +327,19 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
             a = as_float32(f"stim {s}", x)
             self._stim_bins(s, a.shape)
             arrays.append(a)
-        self._stim_store = PackedStims.from_arrays(arrays)
+        self._stim_store = PackedStims.adopting(arrays)  # no copy: the tensors become the storage
         self._raw_stims = None
 
     def _pack_responses(self) -> None:
         """Pack the assigned ``responses`` lists into one exactly sized float32 buffer.
 
-        One pass classifies the entries (a block spanning its stimulus, or a
-        ``(1, 1)`` entry, judged sentinel-or-not all at once afterwards); then
-        one ``torch.cat`` per stimulus copies its blocks into place. Peak
-        memory is the lists plus the packed copy.
+        Each row is classified in a few C-level passes (types, element
+        counts, one ``torch.cat`` of its ``(1, 1)`` entries to check they are
+        NaN); a row that pass cannot vouch for (other types, ``T = 1``, a
+        wrong shape) is read entry by entry, which names the bad entry. The
+        blocks are then adopted as the store's chunks, not copied (a float32
+        contiguous tensor is kept as it is; see :meth:`compact` for one packed
+        copy): the dataset's memory is the lists' memory, as in 0.1.0.
         """
         raw = self._raw_responses
         stim_T = [self._stim_bins(s, shape) for s, shape in enumerate(self._stim_store.shapes)]
@@ -330,70 +347,23 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
             got = len(raw) if isinstance(raw, (list, tuple)) else type(raw).__name__
             raise DatasetValueError(f"responses must be a list of {len(stim_T)} rows (one per stim); got {got}")
         N = self.N_neurons
-        per_stim: list[list] = []  # per stimulus: [(n, tensor (R, T)), ...]
-        ones: list = []  # (s, n, value) of every (1, 1) entry
-        for s, row in enumerate(raw):
-            if not hasattr(row, "__len__") or len(row) != N:
-                got = len(row) if hasattr(row, "__len__") else type(row).__name__
-                raise DatasetValueError(f"responses[{s}] has {got} entries but N_neurons = {N}")
-            T = stim_T[s]
-            blocks = []
-            for n, x in enumerate(row):
-                shape = getattr(x, "shape", None)
-                if shape is None or not isinstance(x, torch.Tensor):
-                    x = torch.from_numpy(as_float32(f"responses[{s}][{n}]", x))
-                    shape = x.shape
-                if len(shape) != 2 or shape[1] != T or shape[0] < 1:
-                    if len(shape) == 2 and shape[0] == 1 and shape[1] == 1:
-                        ones.append((s, n, x))
-                        continue
-                    raise DatasetValueError(
-                        f"responses[{s}][{n}] must be (R, {T}) (repeats, bins of stim {s}) or the "
-                        f"(1, 1) NaN sentinel; got shape {tuple(shape)}"
-                    )
-                if T == 1 and shape[0] == 1:
-                    ones.append((s, n, x))
-                    continue
-                blocks.append((n, x))
-            per_stim.append(blocks)
-        if ones:
-            values = torch.cat([x.detach() for _, _, x in ones]).reshape(-1)  # (M,), one C call
-            if values.is_complex():
-                s, n, x = next(e for e in ones if e[2].is_complex())
-                raise DatasetTypeError(f"responses[{s}][{n}] must hold real numbers; got {x.dtype}")
-            for i in np.flatnonzero(~torch.isnan(values).numpy()).tolist():
-                s, n, x = ones[i]
-                if stim_T[s] != 1:
-                    raise DatasetValueError(
-                        f"responses[{s}][{n}] must be (R, {stim_T[s]}) (repeats, bins of stim {s}) or "
-                        "the (1, 1) NaN sentinel; got a (1, 1) entry that is not NaN"
-                    )
-                per_stim[s].append((n, x))
-            for s in {ones[i][0] for i in range(len(ones)) if stim_T[ones[i][0]] == 1}:
-                per_stim[s].sort(key=lambda e: e[0])
-        sizes = np.array([int(x.numel()) for blocks in per_stim for _, x in blocks], dtype=np.int64)
-        offsets = np.zeros(len(sizes), dtype=np.int64)
-        np.cumsum(sizes[:-1], out=offsets[1:])
-        buf = np.empty(int(sizes.sum()), dtype=np.float32)
-        out = torch.from_numpy(buf)
-        pos = k = 0
-        pair_stim, pair_nrn, pair_reps = [], [], []
-        for s, blocks in enumerate(per_stim):
-            if not blocks:
-                continue
-            for n, x in blocks:
-                if x.dtype.is_complex:
-                    raise DatasetTypeError(f"responses[{s}][{n}] must hold real numbers; got {x.dtype}")
-                pair_stim.append(s)
-                pair_nrn.append(n)
-                pair_reps.append(int(x.shape[0]))
-            size = int(sizes[k : k + len(blocks)].sum())
-            torch.cat([x.detach() for _, x in blocks], dim=0, out=out[pos : pos + size].view(-1, stim_T[s]))
-            pos += size
-            k += len(blocks)
+        per_stim: list[list] = []  # per stimulus: [(n, tensor (R, T)), ...], by neuron
+        with torch.no_grad():
+            for s, row in enumerate(raw):
+                if not hasattr(row, "__len__") or len(row) != N:
+                    got = len(row) if hasattr(row, "__len__") else type(row).__name__
+                    raise DatasetValueError(f"responses[{s}] has {got} entries but N_neurons = {N}")
+                blocks = _row_blocks_fast(row, stim_T[s])
+                per_stim.append(blocks if blocks is not None else _row_blocks_checked(s, row, stim_T[s]))
+        # the tensors themselves become the storage (no copy, no new memory), as 0.1.0's lists were
+        blocks = [(s, n, x) for s, row in enumerate(per_stim) for n, x in row]
+        arrays = [_float32_view(x) for _, _, x in blocks]
+        chunks = adopted_chunks(arrays, [x.data_ptr() if a.dtype == np.float32 and a.base is not None else
+                                         a.__array_interface__["data"][0] for (_, _, x), a in zip(blocks, arrays)])
         self._resp_store = PackedResponses(
-            [buf], stim_T, N, pair_stim=pair_stim, pair_nrn=pair_nrn,
-            pair_chunk=np.zeros(len(pair_stim), dtype=np.int32), pair_offset=offsets, pair_reps=pair_reps,
+            chunks, stim_T, N, pair_stim=[b[0] for b in blocks], pair_nrn=[b[1] for b in blocks],
+            pair_chunk=np.arange(len(blocks)), pair_offset=np.zeros(len(blocks), dtype=np.int64),
+            pair_reps=[int(b[2].shape[0]) for b in blocks],
         )
         self._raw_responses = None
 
@@ -494,6 +464,66 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
         state["_masks"] = None
         state["_cache"] = {}
         return state
+
+
+_REAL = {torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int16,
+         torch.int8, torch.uint8, torch.bool}
+
+
+def _float32_view(x: torch.Tensor) -> np.ndarray:
+    """A CPU tensor as a float32 array: a view when it already is float32, else a copy."""
+    try:
+        a = x.numpy()
+    except RuntimeError:  # requires grad
+        a = x.detach().numpy()
+    return a if a.dtype == np.float32 else a.astype(np.float32)
+
+
+def _row_blocks_fast(row, T: int):
+    """``[(n, (R, T) tensor), ...]`` of a row of real CPU tensors whose every other entry is the
+    ``(1, 1)`` NaN sentinel, found without a Python step per entry; None if the row needs
+    the entry-by-entry check (other types, ``T = 1``, a wrong shape or value)."""
+    if T == 1 or not row:
+        return None
+    try:  # the unbound method refuses anything but a tensor
+        numel = np.fromiter(map(torch.Tensor.numel, row), dtype=np.int64, count=len(row))
+    except TypeError:
+        return None
+    ones = np.flatnonzero(numel == 1).tolist()
+    if ones:
+        try:
+            values = torch.cat([row[i] for i in ones])
+        except (RuntimeError, TypeError):  # mixed ranks or devices: let the careful path name it
+            return None
+        if tuple(values.shape) != (len(ones), 1) or not bool(torch.isnan(values).all()):
+            return None
+    heard = np.flatnonzero(numel != 1).tolist()
+    blocks = [(n, row[n]) for n in heard]
+    for _, x in blocks:
+        if x.dim() != 2 or x.shape[1] != T or x.dtype not in _REAL or x.device.type != "cpu":
+            return None
+    return blocks
+
+
+def _row_blocks_checked(s: int, row, T: int) -> list:
+    """The same as :func:`_row_blocks_fast`, entry by entry, raising on the first bad entry."""
+    blocks = []
+    for n, x in enumerate(row):
+        if not isinstance(x, torch.Tensor):
+            x = torch.from_numpy(as_float32(f"responses[{s}][{n}]", x))
+        elif x.dtype not in _REAL:
+            raise DatasetTypeError(f"responses[{s}][{n}] must hold real numbers; got {x.dtype}")
+        x = x.detach().cpu()
+        shape = tuple(x.shape)
+        if shape == (1, 1) and bool(torch.isnan(x).all()):
+            continue  # the not-heard sentinel
+        if len(shape) != 2 or shape[0] < 1 or shape[1] != T:
+            raise DatasetValueError(
+                f"responses[{s}][{n}] must be (R, {T}) (repeats, bins of stim {s}) or the (1, 1) NaN "
+                f"sentinel; got shape {shape}" + (" (a (1, 1) entry that is not NaN)" if shape == (1, 1) else "")
+            )
+        blocks.append((n, x))
+    return blocks
 
 
 def s_name(ds, s: int) -> str:

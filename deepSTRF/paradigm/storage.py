@@ -66,6 +66,24 @@ def as_float32(name: str, value) -> np.ndarray:
     return arr.astype(np.float32, copy=False)
 
 
+def adopted_chunks(arrays: list, starts=None) -> list:
+    """1-D float32 views of ``arrays`` to keep as chunks without copying, a copy where a view
+    is impossible (not C-contiguous) or unsafe (memory another entry also covers, which an
+    in-place transform would otherwise change twice). ``starts``: the arrays' data addresses,
+    if known (else read from each array)."""
+    flat = [a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    if len(flat) > 1:
+        if starts is None:
+            starts = [c.__array_interface__["data"][0] for c in flat]
+        start = np.asarray(starts, dtype=np.int64)
+        end = start + np.array([c.nbytes for c in flat], dtype=np.int64)
+        order = np.argsort(start, kind="stable")
+        overlap = np.flatnonzero(start[order][1:] < np.maximum.accumulate(end[order])[:-1]) + 1
+        for k in order[overlap].tolist():
+            flat[k] = flat[k].copy()
+    return flat
+
+
 class ChunkedBuffer:
     """A float32 store that grows by whole chunks, never by copying what it holds.
 
@@ -338,6 +356,18 @@ class PackedResponses(_ChunkStore):
             yield self.chunks[ch[a]][o : o + n_rows * t].reshape(n_rows, t), order[a:b]
 
 
+    def compacted(self) -> "PackedResponses":
+        """The same pairs in one exactly sized chunk, in pair order (a copy)."""
+        self.flush()
+        sizes = self.block_sizes()
+        offsets = np.zeros(len(sizes), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=offsets[1:])
+        buf = np.empty(int(sizes.sum()), dtype=np.float32)
+        for p in range(self.n_pairs):
+            buf[offsets[p] : offsets[p] + sizes[p]] = self.block(p).reshape(-1)
+        return PackedResponses([buf], self.stim_T, self.n_neurons, self.pair_stim, self.pair_nrn,
+                               np.zeros(self.n_pairs, dtype=np.int32), offsets, self.pair_reps)
+
     @classmethod
     def from_blocks(cls, blocks, stim_T, n_neurons) -> "PackedResponses":
         """Pack ``[(s, n, array (R, T_s)), ...]`` into one exactly sized chunk."""
@@ -431,6 +461,16 @@ class PackedStims(_ChunkStore):
     def nbytes(self) -> int:
         return int(sum(int(np.prod(s)) for s in self.shapes)) * 4
 
+
+    @classmethod
+    def adopting(cls, arrays) -> "PackedStims":
+        """Stimuli kept where they are: one chunk per array (see :func:`adopted_chunks`), no copy."""
+        return cls(adopted_chunks(arrays), np.arange(len(arrays)), np.zeros(len(arrays), dtype=np.int64),
+                   [a.shape for a in arrays])
+
+    def compacted(self) -> "PackedStims":
+        """The same stimuli in one chunk (a copy)."""
+        return PackedStims.from_arrays([self.array(s) for s in range(len(self))])
 
     @classmethod
     def from_arrays(cls, arrays) -> "PackedStims":

@@ -242,3 +242,20 @@ def download_downer2025(dest: str | None = None) -> str:
         Parent folder; defaults to ``default_cache_dir('Downer2025')``.
     """
     return os.path.join(download_dataset("Downer2025", dest), "auditory_cortex_data")
+
+
+#: names deepSTRF 0.1.0 exported, whose content (cell ids) it computed from the full 29 GB release
+_PRECOMPUTED = {"AHMED2025_WELL_TUNED_TIMIT": "timit", "AHMED2025_WELL_TUNED_MVOCS": "mvocs"}
+
+
+def __getattr__(name: str):
+    if name in _PRECOMPUTED:
+        raise ImportError(
+            f"{name} (deepSTRF 0.1.0's precomputed list of well-tuned channels) is not shipped: it is derived "
+            "from the full release, which deepSTRF does not copy. Downer2025Dataset(stimuli="
+            f"'{_PRECOMPUTED[name]}').attach_ahmed2025_well_tuned() computes the same flags with 0.1.0's "
+            "settings (n_resamples=10_000, dt_ms_analysis=50, seed=0, alpha=0.05, delta=0.5) and caches them "
+            "next to the data; the ids are then [m['cell_id'] for m in ds.nrn_meta if "
+            f"m['ahmed2025_{_PRECOMPUTED[name]}_well_tuned']]"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
