@@ -312,18 +312,18 @@ class PackedResponses(_ChunkStore):
         new = [((s, n), a) for (s, n), a in self.pending.items() if a is not None]
         sizes = np.array([a.size for _, a in new], dtype=np.int64)
         buf = np.empty(int(sizes.sum()), dtype=np.float32)
-        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        offsets = np.cumsum(sizes) - sizes  # where each new block starts in the new chunk
         for (_, a), o in zip(new, offsets):
             buf[o : o + a.size] = a.reshape(-1)
         chunks, shared = self.chunks + [buf], self.shared + [False]
         version = self.version
         self.__init__(
             chunks, self.stim_T, self.n_neurons,
-            np.concatenate((self.pair_stim[keep], [k[0] for k, _ in new])).astype(np.int64),
-            np.concatenate((self.pair_nrn[keep], [k[1] for k, _ in new])).astype(np.int64),
-            np.concatenate((self.pair_chunk[keep], np.full(len(new), len(chunks) - 1))),
+            np.concatenate((self.pair_stim[keep], np.array([k[0] for k, _ in new], dtype=np.int64))),
+            np.concatenate((self.pair_nrn[keep], np.array([k[1] for k, _ in new], dtype=np.int64))),
+            np.concatenate((self.pair_chunk[keep], np.full(len(new), len(chunks) - 1, dtype=np.int32))),
             np.concatenate((self.pair_offset[keep], offsets)),
-            np.concatenate((self.pair_reps[keep], [a.shape[0] for _, a in new])),
+            np.concatenate((self.pair_reps[keep], np.array([a.shape[0] for _, a in new], dtype=np.int32))),
             shared=shared,
         )
         self.version = version + 1
