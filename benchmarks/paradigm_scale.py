@@ -5,7 +5,14 @@ sites, each site with its own 105 stimuli (100 heard once, 5 heard 20
 times), F = 32 bands, T = 2000 bins of 10 ms; every pair outside a neuron's
 site is not heard. Prints the time of each operation and memory figures.
 
-Usage: python benchmarks/paradigm_scale.py [--sites 68] [--neurons 3128]
+Then, in a child process (so its peak memory is its own), the list path of
+deepSTRF 0.1.0's subclass contract: a Wingert-like quarter release (17 sites,
+1785 stimuli x 782 neurons, ~1.6 GiB) assigned as plain lists of tensors and
+packed by ``validate()``; prints the best of three ``validate()`` times, the
+memory the lists hold and the peak during ``validate()``, and what iterating,
+batching and smoothing cost on the result.
+
+Usage: python benchmarks/paradigm_scale.py [--sites 68] [--neurons 3128] [--part all|builder|lists]
 (smaller values give a quick run; the issue's figures use the defaults).
 """
 
@@ -24,6 +31,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from deepSTRF.datasets import DatasetBuilder
+from deepSTRF.datasets.audio import AudioNeuralDataset
 from deepSTRF.utils import neural_collate_averaged
 
 
@@ -70,14 +78,92 @@ def build(n_sites: int, n_neurons: int, F: int, T: int, rng) -> tuple:
     return ds, time.perf_counter() - t0
 
 
+class ListBuilt(AudioNeuralDataset):
+    """The 0.1.0 subclass contract: plain lists, then ``validate()``."""
+
+    def __init__(self, stims, responses, F: int):
+        super().__init__(None, 10.0)
+        self.F = F
+        self.assign(stims, responses)
+        self.stim_meta = [{"name": f"stim{s:04d}"} for s in range(len(stims))]
+        self.nrn_meta = [{"cell_id": f"n{n:04d}"} for n in range(len(responses[0]))]
+        self.N_neurons = len(responses[0])
+
+    def assign(self, stims, responses):
+        self.stims, self.responses = stims, responses
+
+
+def make_lists(sites: int, per_site: int, F: int, T: int, rng):
+    """Each site's 105 stimuli (100 once, 5 twenty times) heard by its neurons; every other
+    entry a fresh ``(1, 1)`` NaN sentinel, as a 0.1.0 loader writes them."""
+    S, N = sites * 105, sites * per_site
+    stims = [torch.from_numpy(rng.random((1, F, T), dtype=np.float32)) for _ in range(S)]
+    responses = []
+    for s in range(S):
+        site, j = divmod(s, 105)
+        R = 1 if j < 100 else 20
+        row = [torch.full((1, 1), float("nan")) for _ in range(N)]
+        for n in range(site * per_site, (site + 1) * per_site):
+            row[n] = torch.from_numpy(rng.poisson(0.3, size=(R, T)).astype(np.float32))
+        responses.append(row)
+    return stims, responses
+
+
+def list_path(args) -> int:
+    rng = np.random.default_rng(0)
+    print(f"list path (0.1.0's subclass contract): {args.list_sites} sites x 105 stims, "
+          f"{args.list_sites * args.per_site} neurons, F={args.F}, T={args.T}", flush=True)
+    base = rss_gib()
+    t = time.perf_counter()
+    stims, responses = make_lists(args.list_sites, args.per_site, args.F, args.T, rng)
+    lists_rss = rss_gib() - base
+    report("  making the lists (user code, not timed below)", time.perf_counter() - t,
+           f"{len(stims)} x {len(responses[0])} entries, {lists_rss:.2f} GiB")
+    ds = ListBuilt(stims, responses, args.F)
+    times = []
+    for _ in range(3):
+        ds.assign(stims, responses)
+        t = time.perf_counter()
+        ds.validate()
+        times.append(time.perf_counter() - t)
+    payload = ds.payload_nbytes / 2**30
+    report("  validate(), best of 3", min(times), f"all: {', '.join(f'{x:.2f}' for x in times)} s")
+    peak = peak_rss_gib() - base
+    print(f"{'  peak RSS over the lists / lists + one copy':<44s} {peak:8.2f} GiB / {lists_rss + payload:.2f} GiB "
+          f"(payload {payload:.2f} GiB)", flush=True)
+    t = time.perf_counter()
+    n = sum(1 for i in range(len(ds)) if ds[i] is not None)
+    report("  full pass of ds[i]", time.perf_counter() - t, f"{n} items")
+    t = time.perf_counter()
+    for _ in DataLoader(ds, batch_size=8, collate_fn=neural_collate_averaged):
+        pass
+    report("  DataLoader pass, trial-averaged, batch 8", time.perf_counter() - t)
+    t = time.perf_counter()
+    ds.smooth_responses(21.0)
+    report("  smooth_responses(21.0), lists as storage", time.perf_counter() - t,
+           f"{len(ds.packed_responses.chunks)} chunks")
+    t = time.perf_counter()
+    ds.compact()
+    report("  compact() (one packed copy)", time.perf_counter() - t)
+    t = time.perf_counter()
+    ds.smooth_responses(21.0)
+    report("  smooth_responses(21.0) after compact()", time.perf_counter() - t)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sites", type=int, default=68)
     ap.add_argument("--neurons", type=int, default=3128)
     ap.add_argument("--T", type=int, default=2000)
     ap.add_argument("--F", type=int, default=32)
+    ap.add_argument("--list-sites", type=int, default=17, help="sites of the list-path dataset (17: 1785 stims)")
+    ap.add_argument("--per-site", type=int, default=46, help="neurons per site of the list-path dataset")
+    ap.add_argument("--part", choices=("all", "builder", "lists"), default="all")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
+    if args.part == "lists":
+        return list_path(args)
     rng = np.random.default_rng(0)
     print(f"deepSTRF paradigm benchmark: {args.neurons} neurons, {args.sites} sites x 105 stims, "
           f"F={args.F}, T={args.T}; torch {torch.__version__}, {torch.get_num_threads()} threads, "
@@ -117,11 +203,12 @@ def main() -> int:
     gc.collect()
 
     t = time.perf_counter()
-    sel = ds.select_pop_by_nrn_attr("site", "S05")
-    report("select_pop_by_nrn_attr('site', 'S05')", time.perf_counter() - t, f"{len(sel)} neurons, len={len(ds)}")
+    site = f"S{min(5, args.sites - 1):02d}"
+    sel = ds.select_pop_by_nrn_attr("site", site)
+    report(f"select_pop_by_nrn_attr('site', '{site}')", time.perf_counter() - t, f"{len(sel)} neurons, len={len(ds)}")
     t = time.perf_counter()
-    ds.select_pop_by_nrn_attr("area", "A1")
-    report("  chained ('area', 'A1') + len", time.perf_counter() - t, f"len={len(ds)}")
+    ds.select_pop_by_nrn_attr("area", ["A1", "PEG"], within_current=True)
+    report("  narrowed (within_current=True) + len", time.perf_counter() - t, f"len={len(ds)}")
     ds.reset_pop_selection()
 
     t = time.perf_counter()
@@ -194,6 +281,13 @@ def main() -> int:
         del mapped, again
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    if args.part == "all":
+        import subprocess
+
+        sys.stdout.flush()
+        cmd = [sys.executable, __file__, "--part", "lists", "--T", str(args.T), "--F", str(args.F),
+               "--list-sites", str(args.list_sites), "--per-site", str(args.per_site)]
+        return subprocess.call(cmd)
     return 0
 
 
