@@ -56,17 +56,18 @@ def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict
         raise DatasetValueError(f"batch items have different neuron counts {sorted(n_set)}; one selection per batch")
     N = n_set.pop()
     T_max = max(_row_T(r) for r in rows)
-    if average_repeats:
-        buf = POOL.nan_filled((len(rows), N, T_max))
-        for b, r in enumerate(rows):
-            _fill(r, buf[b], average=True)
-    else:
-        R_max = max([_row_R(r) for r in rows] + [1])
-        buf = POOL.nan_filled((len(rows), N, R_max, T_max))
-        for b, r in enumerate(rows):
-            _fill(r, buf[b], average=False)
+    shape = (len(rows), N, T_max) if average_repeats else \
+        (len(rows), N, max([_row_R(r) for r in rows] + [1]), T_max)
+    buf = POOL.nan_filled(shape)
+    # zero pages cost nothing until written: only the heard entries' part of the mask is touched
+    mask = np.zeros(shape, dtype=bool)
+    for b, r in enumerate(rows):
+        _fill(r, buf[b], average=average_repeats)
+        for k, R, T in _heard(r):
+            region = (k, slice(0, T)) if average_repeats else (k, slice(0, R), slice(0, T))
+            np.logical_not(np.isnan(buf[b][region]), out=mask[b][region])
     out["responses"] = torch.from_numpy(buf)
-    out["valid_mask"] = ~torch.isnan(out["responses"])
+    out["valid_mask"] = torch.from_numpy(mask)
     out["pair_mask"] = torch.stack([_pair_mask(item, r) for item, r in zip(batch, rows)])
     for key in batch[0]:
         if key not in _MADE_HERE:
@@ -78,6 +79,15 @@ def _fast(responses):
     """The storage row an untouched ``ds[i]['responses']`` mirrors, else the list itself."""
     row = responses._fast_row() if isinstance(responses, ResponseList) else None
     return row if row is not None else responses
+
+
+def _heard(row):
+    """``(k, R, T)`` of every entry of a row that holds data."""
+    if isinstance(row, ResponseRow):
+        heard = np.flatnonzero(row._pairs >= 0)
+        reps = row._store.pair_reps[row._pairs[heard]]
+        return [(int(k), int(R), row.T) for k, R in zip(heard, reps)]
+    return [(k, int(x.shape[0]), int(x.shape[-1])) for k, x in enumerate(row) if not _is_sentinel(x)]
 
 
 def _pair_mask(item, row) -> torch.Tensor:

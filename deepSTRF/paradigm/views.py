@@ -163,7 +163,7 @@ class ResponseList(list):
     @classmethod
     def of_row(cls, row: ResponseRow) -> "ResponseList":
         store, pairs = row._store, row._pairs
-        out = cls([sentinel()] * len(pairs))
+        items = [sentinel()] * len(pairs)  # a plain list first: its item assignment is the fast one
         heard = np.flatnonzero(pairs >= 0)
         if heard.size:
             p = pairs[heard]
@@ -174,10 +174,12 @@ class ResponseList(list):
                 # one run of storage: one tensor, split by repeats (one C call)
                 run = torch.from_numpy(store.chunks[int(ch[0])][int(off[0]) : int(ends[-1])]).view(-1, T)
                 for k, t in zip(heard.tolist(), run.split(reps.tolist())):
-                    list.__setitem__(out, k, t)
+                    items[k] = t
             else:
-                for k, q in zip(heard.tolist(), p.tolist()):
-                    list.__setitem__(out, k, store.tensor(q))
+                chunks, from_numpy = store.chunks, torch.from_numpy
+                for k, c, o, r in zip(heard.tolist(), ch.tolist(), off.tolist(), reps.tolist()):
+                    items[k] = from_numpy(chunks[c][o : o + r * T].reshape(r, T))
+        out = cls(items)
         out._row = row
         return out
 
