@@ -44,6 +44,11 @@ def rss_gib() -> float:
 
 
 def peak_rss_gib() -> float:
+    """This process's peak RSS (``VmHWM``: unlike ``ru_maxrss``, not inherited across exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
@@ -129,8 +134,8 @@ def list_path(args) -> int:
     payload = ds.payload_nbytes / 2**30
     report("  validate(), best of 3", min(times), f"all: {', '.join(f'{x:.2f}' for x in times)} s")
     peak = peak_rss_gib() - base
-    print(f"{'  peak RSS over the lists / lists + one copy':<44s} {peak:8.2f} GiB / {lists_rss + payload:.2f} GiB "
-          f"(payload {payload:.2f} GiB)", flush=True)
+    print(f"{'  peak RSS, lists and validate(), over start':<44s} {peak:8.2f} GiB   the lists {lists_rss:.2f} GiB; "
+          f"lists + one packed copy {lists_rss + payload:.2f} GiB (payload {payload:.2f} GiB)", flush=True)
     t = time.perf_counter()
     n = sum(1 for i in range(len(ds)) if ds[i] is not None)
     report("  full pass of ds[i]", time.perf_counter() - t, f"{n} items")

@@ -3,7 +3,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from conftest import NRN_META, REPEATS, STIM_META, T_OF, ListDataset, expected_block, stim_array
+from conftest import NAN, NRN_META, REPEATS, STIM_META, T_OF, ListDataset, expected_block, stim_array
 
 from deepSTRF.datasets import DatasetBuilder, NeuralDataset
 from deepSTRF.datasets.audio import AudioNeuralDataset
@@ -290,3 +290,49 @@ def test_builder_add_responses_block_equals_one_call_per_neuron():
     assert rows.shape == (6, 5)
     with pytest.raises(ValueError, match=r"responses \(stim 0\) must have shape \(2, R, 5\)"):
         one.add_responses(0, [0, 1], block)
+
+
+def _lists(stims, responses, n):
+    ds = AudioNeuralDataset.__new__(AudioNeuralDataset)
+    AudioNeuralDataset.__init__(ds, None, 10.0)
+    ds.F, ds.stims, ds.responses = 1, stims, responses
+    ds.stim_meta, ds.nrn_meta, ds.N_neurons = [{"name": str(s)} for s in range(len(stims))], [{}] * n, n
+    ds.validate()
+    return ds
+
+
+def test_list_path_entries_of_every_kind():
+    nan = torch.full((1, 1), NAN)
+    stims = [torch.zeros(1, 1, 3), torch.zeros(1, 1, 1), torch.zeros(1, 1, 2)]
+    responses = [
+        [np.arange(6, dtype=np.float64).reshape(2, 3), nan, [[1, 2, 3]]],  # numpy, sentinel, nested list
+        [torch.tensor([[5.0]]), nan, torch.tensor([[1.0], [2.0]])],  # T = 1: a (1, 1) value is data
+        [torch.ones(1, 2, dtype=torch.float64), torch.ones(2, 2, requires_grad=True), np.full((1, 1), np.nan)],
+    ]
+    ds = _lists(stims, responses, 3)
+    assert ds.nrn_masks.tolist() == [[True, False, True], [True, False, True], [True, True, False]]
+    assert ds.responses[0][0].tolist() == [[0, 1, 2], [3, 4, 5]] and ds.responses[0][2].tolist() == [[1, 2, 3]]
+    assert ds.responses[1][0].tolist() == [[5.0]] and ds.responses[2][1].dtype == torch.float32
+    for bad, message in [
+        (torch.tensor([[4.0]]), r"responses\[0\]\[1\] must be \(R, 3\) .* \(1, 1\) entry that is not NaN"),
+        (torch.zeros(1, 4), r"responses\[0\]\[1\] must be \(R, 3\) .* got shape \(1, 4\)"),
+        (torch.zeros(3), r"responses\[0\]\[1\] must be \(R, 3\) .* got shape \(3,\)"),
+        (torch.zeros(1, 3, dtype=torch.complex64), r"responses\[0\]\[1\] must hold real numbers"),
+        ("x", r"responses\[0\]\[1\] must hold real numbers"),
+    ]:
+        rows = [list(r) for r in responses]
+        rows[0][1] = bad
+        with pytest.raises((ValueError, TypeError), match=message):
+            _lists(stims, rows, 3)
+
+
+def test_list_tensors_become_the_storage_until_compact():
+    block = torch.full((2, 3), 1.0)
+    ds = _lists([torch.zeros(1, 1, 3)], [[block, torch.full((1, 1), NAN)]], 2)
+    block += 1  # the dataset holds the user's tensor itself, as 0.1.0's lists did
+    assert ds.responses[0][0][0, 0].item() == 2.0
+    ds.compact()
+    block += 1
+    assert ds.responses[0][0][0, 0].item() == 2.0 and len(ds.packed_responses.chunks) == 1
+    ds.smooth_responses(21.0)
+    assert block[0, 0].item() == 3.0  # a transform after compact() leaves the user's tensor alone

@@ -74,6 +74,13 @@ def _keys_present(metas) -> list:
     return sorted({k for m in metas for k in m})
 
 
+def _attr_why(metas, key: str, value) -> str:
+    """What an attribute selection that matched nothing was looking for, and what there is."""
+    if not any(key in m for m in metas):
+        return f"has the key {key!r} (keys present: {_keys_present(metas)})"
+    return f"has {key} == {value!r} (values present: {_present_values(metas, key)})"
+
+
 class SelectionMixin:
     """Selection API of :class:`~deepSTRF.datasets.NeuralDataset` (deepSTRF 0.1.0's names)."""
 
@@ -200,12 +207,7 @@ class SelectionMixin:
         """
         pool = self._neuron_pool(within_current)
         keep = np.array([_matches(self.nrn_meta[n], attribute_name, value) for n in pool], dtype=bool)
-        if not any(attribute_name in m for m in self.nrn_meta):
-            why = f"has the key {attribute_name!r} (keys present: {_keys_present(self.nrn_meta)})"
-        else:
-            why = (f"has {attribute_name} == {value!r} (values present: "
-                   f"{_present_values(self.nrn_meta, attribute_name)})")
-        return self._keep_neurons(pool, keep, why, within_current)
+        return self._keep_neurons(pool, keep, _attr_why(self.nrn_meta, attribute_name, value), within_current)
 
     def select_pop_by_nrn_predicate(self, predicate: Callable[[dict], bool], *,
                                     within_current: bool = False) -> list[int]:
@@ -276,12 +278,7 @@ class SelectionMixin:
         """
         pool = self._stim_pool(within_current)
         keep = np.array([_matches(self.stim_meta[s], attribute_name, value) for s in pool], dtype=bool)
-        if not any(attribute_name in m for m in self.stim_meta):
-            why = f"has the key {attribute_name!r} (keys present: {_keys_present(self.stim_meta)})"
-        else:
-            why = (f"has {attribute_name} == {value!r} (values present: "
-                   f"{_present_values(self.stim_meta, attribute_name)})")
-        return self._keep_stims(pool, keep, why, within_current)
+        return self._keep_stims(pool, keep, _attr_why(self.stim_meta, attribute_name, value), within_current)
 
     def select_stims_by_predicate(self, predicate: Callable[[dict], bool], *,
                                   within_current: bool = False) -> list[int]:

@@ -70,7 +70,7 @@ class TransformsMixin:
             return None
         if isinstance(stim_indices, (str, bytes)) or not hasattr(stim_indices, "__iter__"):
             raise DatasetTypeError(f"stim_indices must be a sequence of stimulus indices or None; got {stim_indices!r}")
-        idx = sorted({check_index("stim index", i, S) for i in stim_indices})
+        idx = [check_index("stim index", i, S) for i in stim_indices]  # as given (stored so)
         if not idx:
             raise DatasetValueError("stim_indices is empty; pass None to use every stimulus")
         return idx
@@ -190,7 +190,7 @@ class TransformsMixin:
         lead = lead.pop() if per_band else ()
         C = int(np.prod(lead)) if per_band and lead else 1
         total, sq, count = np.zeros(C), np.zeros(C), 0
-        for s in (range(S) if idx is None else idx):
+        for s in (range(S) if idx is None else sorted(set(idx))):
             a = stims.array(s).reshape(C, -1).astype(np.float64)
             total += a.sum(axis=1)
             sq += np.einsum("ij,ij->i", a, a)
