@@ -85,7 +85,11 @@ def test_dataloader(tiny, workers):
     np.testing.assert_array_equal(batches[1]["responses"][0, 3, :, :4].numpy(), expected_block(2, 3))
 
 
-def test_dataloader_spawn_workers_pickle_the_dataset(tiny):
+@pytest.mark.parametrize("kind", ["lists", "builder"])  # one chunk per tensor, and packed chunks
+def test_dataloader_spawn_workers_pickle_the_dataset(kind):
+    from conftest import ListDataset, build_tiny
+
+    tiny = ListDataset() if kind == "lists" else build_tiny()
     loader = DataLoader(tiny, batch_size=3, collate_fn=neural_collate, num_workers=1,
                         multiprocessing_context="spawn")
     (batch,) = list(loader)
