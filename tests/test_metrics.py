@@ -7,6 +7,7 @@ import torch
 
 from deepSTRF.metrics import (
     coherence,
+    coherence_spectrum,
     compute_CCmax,
     corrcoef,
     fve,
@@ -177,8 +178,10 @@ def test_single_repeat_gives_nan_not_a_ceiling():
         assert torch.isnan(f(t(r), reduction="none")).all()
     for method in ("schoppe", "hsu"):
         assert torch.isnan(compute_CCmax(t(r), method=method, reduction="none")).all()
-        assert torch.isnan(normalized_corrcoef(t(p), t(r), method=method, reduction="none")).all()
-        assert torch.isnan(normalized_corrcoef(t(p), t(r), method=method))  # mean of nothing
+        with pytest.warns(UserWarning, match="a single repeat, so the 3 neurons' values are NaN"):
+            assert torch.isnan(normalized_corrcoef(t(p), t(r), method=method, reduction="none")).all()
+        with pytest.warns(UserWarning):
+            assert torch.isnan(normalized_corrcoef(t(p), t(r), method=method))  # mean of nothing
     assert not torch.isnan(corrcoef(t(p), t(r), reduction="none")).any()  # CC with one trial is defined
 
 
@@ -218,7 +221,9 @@ def test_losses_values_and_gradients(data):
     p = t(np.clip(pred, 0.01, None)[:, :, None]).clone().requires_grad_(True)
     pn = np.clip(pred, 0.01, None)[:, :, None]
     ok = ~np.isnan(y) & ~np.isnan(pn)
-    ref = np.mean((pn - y * np.log(pn + 1e-8))[ok])
+    elem = pn - y * np.log(pn)  # pn >= 0.01 > eps: the clamp inside the log does not act
+    per_neuron = [np.mean(elem[:, n][ok[:, n]]) for n in range(pn.shape[1]) if ok[:, n].any()]
+    ref = np.mean(per_neuron)  # 0.1.0: each neuron's mean over its bins, then the mean over neurons
     loss = poisson_loss(torch.nan_to_num(p, nan=1.0), t(r))
     # NaN predictions sit only where the target is NaN too, so nan_to_num changes nothing counted
     assert loss.item() == pytest.approx(ref, rel=1e-9)
@@ -230,19 +235,26 @@ def test_losses_values_and_gradients(data):
         okn = ok[:, n]
         assert m[n].item() == pytest.approx(np.mean(((pred[:, n, None] - y[:, n]) ** 2)[okn]), rel=1e-9)
     assert torch.isnan(m[4])
+    total = mse_loss(torch.nan_to_num(t(pred[:, :, None]), nan=0.0), t(r), reduction="sum")
+    assert total.item() == pytest.approx(float(np.nansum(m.numpy())), rel=1e-12)  # the sum over neurons
 
 
 def test_coherence_against_scipy():
     rng = np.random.default_rng(5)
     x = rng.normal(size=1000)
     y = np.convolve(x, [0.5, 0.3, 0.2], mode="same") + 0.5 * rng.normal(size=1000)
-    got = coherence(t(x[None, None, None]), t(y[None, None, None]), nperseg=64, reduction="none")[0].numpy()
+    got = coherence_spectrum(t(x[None, None, None]), t(y[None, None, None]), nperseg=64, reduction="none")[0].numpy()
     _, ref = scipy.signal.coherence(x, y, window="hann", nperseg=64, noverlap=32)
     np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-10)
-    same = coherence(t(x[None, None, None]), t(x[None, None, None]), nperseg=64)
+    same = coherence_spectrum(t(x[None, None, None]), t(x[None, None, None]), nperseg=64)
     np.testing.assert_allclose(same.numpy(), 1.0, rtol=1e-9)
     with pytest.raises(ValueError, match="nperseg=2000 is longer than the batch's 1000 bins"):
-        coherence(t(x[None, None, None]), t(y[None, None, None]), nperseg=2000)
+        coherence_spectrum(t(x[None, None, None]), t(y[None, None, None]), nperseg=2000)
+    # 0.1.0's call: (pred, gt, dt_ms) -> the mean over frequencies above 0 Hz
+    mean = coherence(t(x[None, None, None]), t(y[None, None, None]), 5.0, reduction="none")
+    assert mean.shape == (1,) and mean.item() == pytest.approx(ref[1:].mean(), rel=1e-8)
+    with pytest.raises(TypeError, match="dt_ms, the bin width in ms, is required"):
+        coherence(t(x[None, None, None]), t(y[None, None, None]))
 
 
 def test_compute_neuron_quality_matches_the_metrics():
@@ -310,8 +322,8 @@ def test_hsu_ccmax_against_a_direct_split_half():
             if r > 0:
                 num += T * np.sqrt(2 * r / (1 + r))
                 den += T
-        expected = num / den if den else 1.0
-        assert out["ccmax"][n].item() == pytest.approx(expected, rel=1e-9)
+        expected = num / den if den else float("nan")  # repeats, but no stimulus with r > 0
+        assert out["ccmax"][n].item() == pytest.approx(expected, rel=1e-9, nan_ok=True)
     assert out["ccmax"][0] > 0.8 and out["ccmax_n_stims"][0] == 3
 
 

@@ -5,7 +5,7 @@ Shapes: predictions ``(B, N, 1, T)`` (or ``(B, N, T)``); targets a PSTH
 :func:`deepSTRF.utils.neural_collate`. See each function for its reference.
 """
 
-from .coherence import coherence
+from .coherence import coherence, coherence_spectrum
 from .correlation import compute_CCmax, corrcoef, fve, normalized_corrcoef
 from .losses import mse_loss, poisson_loss
 from .reliability import noise_power, signal_power, snr
@@ -19,6 +19,7 @@ __all__ = [
     "normalized_corrcoef",
     "compute_CCmax",
     "coherence",
+    "coherence_spectrum",
     "poisson_loss",
     "mse_loss",
 ]

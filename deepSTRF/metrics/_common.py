@@ -43,6 +43,20 @@ def as_4d(x: torch.Tensor, name: str) -> torch.Tensor:
     return x
 
 
+def target_arg(gt, target, name: str = "gt"):
+    """The target, given as ``gt`` (deepSTRF 0.1.0's name) or ``target`` (an alias)."""
+    if gt is None and target is None:
+        raise TypeError(f"missing the target responses: pass {name}= (or target=)")
+    if gt is not None and target is not None:
+        raise TypeError(f"{name} and target are the same argument; pass one of them")
+    return gt if gt is not None else target
+
+
+def out_dtype(x: torch.Tensor) -> torch.dtype:
+    """The dtype a metric returns: the input's floating dtype (float32 for other inputs)."""
+    return x.dtype if x.is_floating_point() and x.dtype in (torch.float32, torch.float64) else torch.float32
+
+
 def work_dtype(x: torch.Tensor) -> torch.dtype:
     return torch.float64 if x.dtype == torch.float64 else torch.float32
 
@@ -112,9 +126,11 @@ def reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
     if reduction == "none":
         return values
     ok = ~torch.isnan(values)
+    total = torch.where(ok, values, torch.zeros((), dtype=values.dtype, device=values.device)).sum()
     if reduction == "sum":
-        return values[ok].sum()
-    return values[ok].mean() if ok.any() else torch.tensor(float("nan"), dtype=values.dtype)
+        return total
+    n = ok.sum()
+    return torch.where(n > 0, total / n.clamp(min=1), torch.full_like(total, float("nan")))  # no host sync
 
 
 def paired_moments(a: torch.Tensor, b: torch.Tensor) -> dict:

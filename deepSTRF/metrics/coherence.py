@@ -5,11 +5,50 @@ from __future__ import annotations
 import torch
 
 from .._checks import check_option, check_positive
-from ._common import REDUCTIONS, psth
+from ._common import REDUCTIONS, out_dtype, psth, reduce, target_arg
 from .correlation import _prepare
 
 
-def coherence(pred, target, nperseg: int = 64, mask=None, reduction: str = "mean") -> torch.Tensor:
+def coherence(pred, gt=None, dt_ms: float | None = None, reduction: str = "mean", *, nperseg: int = 64, mask=None,
+              target=None) -> torch.Tensor:
+    """Magnitude-squared coherence averaged over frequencies (deepSTRF 0.1.0's signature and output).
+
+    The mean of :func:`coherence_spectrum` over its frequencies above 0 Hz
+    (0 Hz is removed with each segment's mean) up to the Nyquist frequency,
+    ``1000 / (2 dt_ms)`` Hz.
+
+    Parameters
+    ----------
+    pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
+        Predictions.
+    gt : torch.Tensor, shape (B, N, R, T) or (B, N, T)
+        Raw repeats (averaged, NaN-aware) or a PSTH; ``target=`` is an alias.
+    dt_ms : float
+        Bin width in ms (the frequency axis: bin ``k`` is ``k * 1000 / (nperseg * dt_ms)`` Hz).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over neurons; ``'none'`` gives ``(N,)``.
+    nperseg : int, default 64
+        Welch segment length in bins.
+    mask : torch.Tensor of bool, optional
+        As :func:`deepSTRF.metrics.corrcoef`.
+
+    target : torch.Tensor, optional
+        Alias of ``gt`` (the name deepSTRF used before 0.1.0 compatibility); give one of the two.
+
+    Returns
+    -------
+    torch.Tensor in ``pred``'s dtype, scalar or ``(N,)``.
+    """
+    gt = target_arg(gt, target)
+    if dt_ms is None:
+        raise TypeError("coherence(pred, gt, dt_ms): dt_ms, the bin width in ms, is required")
+    check_positive("dt_ms", dt_ms)
+    spec = coherence_spectrum(pred, gt, nperseg=nperseg, mask=mask, reduction="none")  # (N, F)
+    per = spec[:, 1:].mean(dim=1)
+    return reduce(per, reduction).to(out_dtype(torch.as_tensor(pred)))
+
+
+def coherence_spectrum(pred, target, nperseg: int = 64, mask=None, reduction: str = "mean") -> torch.Tensor:
     """Magnitude-squared coherence ``|S_py|^2 / (S_pp S_yy)`` per frequency.
 
     Welch's method over every stimulus of the batch: Hann-windowed,

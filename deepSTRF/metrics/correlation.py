@@ -13,7 +13,9 @@ from __future__ import annotations
 import torch
 
 from .._checks import check_option, check_positive
-from ._common import as_4d, bin_mask, check_pair, neuron_blocks, paired_moments, psth, reduce, work_dtype
+import warnings
+
+from ._common import as_4d, bin_mask, check_pair, neuron_blocks, out_dtype, paired_moments, psth, reduce, target_arg
 from .reliability import ccmax, repeat_sums, totals
 
 CCMAX_METHODS = ("schoppe", "hsu")
@@ -46,32 +48,37 @@ def _pearson(mo: dict) -> torch.Tensor:
     return torch.where(ok, cc, torch.full_like(cc, float("nan")))
 
 
-def corrcoef(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
+def corrcoef(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) -> torch.Tensor:
     """Pearson correlation between the prediction and the trial-mean response.
 
     Parameters
     ----------
     pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
         Predictions (e.g. a model's output for a collated batch).
-    target : torch.Tensor, shape (B, N, R, T) or (B, N, T)
-        Raw repeats (averaged over repeats with a NaN-aware mean) or a PSTH.
+    gt : torch.Tensor, shape (B, N, R, T) or (B, N, T)
+        Raw repeats (averaged over repeats with a NaN-aware mean) or a PSTH
+        (deepSTRF 0.1.0's name; ``target=`` is an alias).
     mask : torch.Tensor of bool, optional
         Broadcastable to ``(B, N, 1, T)``; False bins are ignored, in addition
         to NaN bins.
     reduction : {'mean', 'sum', 'none'}
         The mean or sum over neurons, or one value per neuron.
 
+    target : torch.Tensor, optional
+        Alias of ``gt`` (the name deepSTRF used before 0.1.0 compatibility); give one of the two.
+
     Returns
     -------
-    torch.Tensor, float64, ``(N,)`` for ``'none'``, else a scalar.
-    With R = 1 this is the correlation with the single trial.
+    torch.Tensor in ``pred``'s dtype (float32 in, float32 out; computed in
+    float64), ``(N,)`` for ``'none'``, else a scalar. With R = 1 this is the
+    correlation with the single trial.
     """
-    pred, target, m = _prepare(pred, target, mask)
+    pred, target, m = _prepare(pred, target_arg(gt, target), mask)
     cc = [_pearson(paired_moments(p, psth(t, mb))) for p, t, mb in _blocks(pred, target, m)]
-    return reduce(torch.cat(cc), reduction)
+    return reduce(torch.cat(cc), reduction).to(out_dtype(pred))
 
 
-def fve(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
+def fve(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) -> torch.Tensor:
     """Fraction of the trial-mean response's variance explained by the prediction,
     ``1 - sum (y - pred)^2 / sum (y - mean y)^2`` per neuron (can be negative).
 
@@ -81,15 +88,23 @@ def fve(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
     ----------
     pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
         Predictions.
-    target : torch.Tensor, shape (B, N, R, T)
-        Responses (their trial mean is the target).
+    gt : torch.Tensor, shape (B, N, R, T)
+        Responses (their trial mean is the target); ``target=`` is an alias.
     mask : torch.Tensor, optional
         Bins to use, combined with the NaN mask.
-    reduction : {'mean', 'none'}, default 'mean'
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
         The mean over neurons, or one value per neuron.
+
+    target : torch.Tensor, optional
+        Alias of ``gt`` (the name deepSTRF used before 0.1.0 compatibility); give one of the two.
+
+    Returns
+    -------
+    torch.Tensor in ``pred``'s dtype.
     """
-    pred, target, m = _prepare(pred, target, mask)
-    return reduce(torch.cat([_fve(p, psth(t, mb)) for p, t, mb in _blocks(pred, target, m)]), reduction)
+    pred, target, m = _prepare(pred, target_arg(gt, target), mask)
+    out = torch.cat([_fve(p, psth(t, mb)) for p, t, mb in _blocks(pred, target, m)])
+    return reduce(out, reduction).to(out_dtype(pred))
 
 
 def _fve(p: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -110,28 +125,66 @@ def _split_keys(target: torch.Tensor, n_splits: int, seed: int) -> torch.Tensor:
     return torch.rand((n_splits, B, N, R), generator=gen).to(target.device)
 
 
+def _split_weights(valid_rep: torch.Tensor, keys: torch.Tensor, dtype) -> tuple:
+    """Per split, the weights ``(S, B, n, R)`` of the two halves of each (stimulus, neuron)'s
+    valid repeats (``1 / half size`` on the half's repeats), and whether a pair has 2 repeats."""
+    n_rep = valid_rep.sum(dim=2, keepdim=True)  # (B, n, 1)
+    half = n_rep // 2
+    k = torch.where(valid_rep, keys, torch.full_like(keys, 2.0))  # invalid repeats rank last
+    rank = k.argsort(dim=-1).argsort(dim=-1)
+    first = (rank < half).to(dtype)
+    second = ((rank >= half) & (rank < n_rep)).to(dtype)
+    return (first / half.clamp(min=1).to(dtype), second / (n_rep - half).clamp(min=1).to(dtype),
+            (n_rep >= 2).squeeze(-1))
+
+
 def _split_half_r(x: torch.Tensor, m, keys: torch.Tensor) -> torch.Tensor:
     """Mean correlation between the PSTHs of two random halves of the repeats
-    of ``x`` ``(B, n, R, T)``, over the splits in ``keys`` ``(S, B, n, R)``; ``(n,)``."""
-    x = x.to(work_dtype(x))
+    of ``x`` ``(B, n, R, T)``, over the splits in ``keys`` ``(S, B, n, R)``; ``(n,)``.
+
+    Each neuron's correlation pools the bins of all its stimuli. When every
+    valid repeat of a (stimulus, neuron) is valid on the same bins (NaN
+    repeats, padding), the halves' sums come from the ``R x R`` Gram matrix
+    of the repeats, so the cost of a split does not grow with ``T``;
+    otherwise each split is formed explicitly.
+    """
+    x = x.double()
     valid = ~torch.isnan(x)
     if m is not None:
         valid = valid & m
-    xz = torch.where(valid, x, torch.zeros((), dtype=x.dtype, device=x.device))
-    vf = valid.to(x.dtype)
-    rep_ok = valid.any(dim=3)  # (B, n, R)
-    n_rep = rep_ok.sum(dim=2, keepdim=True)  # (B, n, 1)
-    half = n_rep // 2
-    enough = (n_rep >= 2).unsqueeze(-1)
-    rs = []
-    for k in keys:
-        k = torch.where(rep_ok, k, torch.full_like(k, 2.0))
-        rank = k.argsort(dim=2).argsort(dim=2)
-        w = torch.stack([(rank < half), (rank >= half) & (rank < n_rep)], dim=2).to(x.dtype)  # (B, n, 2, R)
-        halves = (w @ xz).double() / (w @ vf).double()  # (B, n, 2, T); NaN where a half is empty
-        halves = torch.where(enough, halves, torch.full_like(halves, float("nan")))
-        rs.append(_pearson(paired_moments(halves[:, :, 0], halves[:, :, 1])))
-    return torch.stack(rs).nanmean(dim=0)
+    z = torch.zeros((), dtype=x.dtype, device=x.device)
+    xz = torch.where(valid, x, z)
+    valid_rep = valid.any(dim=3)  # (B, n, R)
+    valid_bin = valid.any(dim=2)  # (B, n, T)
+    w1, w2, enough = _split_weights(valid_rep, keys, x.dtype)
+    separable = torch.equal(valid, valid_rep.unsqueeze(-1) & valid_bin.unsqueeze(-2))
+    if separable:
+        gram = xz @ xz.transpose(-1, -2)  # (B, n, R, R)
+        msum = xz.sum(dim=-1)  # (B, n, R)
+        nb = torch.where(enough, valid_bin.sum(dim=-1).to(x.dtype), z)  # bins used per (stimulus, neuron)
+        e = enough.to(x.dtype)
+        sa, sb = (w1 * msum).sum(-1) * e, (w2 * msum).sum(-1) * e  # (S, B, n)
+        saa = torch.einsum("sbnr,bnrq,sbnq->sbn", w1, gram, w1) * e
+        sbb = torch.einsum("sbnr,bnrq,sbnq->sbn", w2, gram, w2) * e
+        sab = torch.einsum("sbnr,bnrq,sbnq->sbn", w1, gram, w2) * e
+        n = nb.sum(dim=0)  # (n,)
+        ma, mb = sa.sum(1) / n, sb.sum(1) / n  # (S, n)
+        cov = sab.sum(1) / n - ma * mb
+        va = saa.sum(1) / n - ma * ma
+        vb = sbb.sum(1) / n - mb * mb
+        r = cov / torch.sqrt(va * vb)
+        r = torch.where((n >= 2) & (va > 1e-12 * saa.sum(1) / n) & (vb > 1e-12 * sbb.sum(1) / n), r,
+                        torch.full_like(r, float("nan")))
+    else:
+        vf = valid.to(x.dtype)
+        rs = []
+        for a, b in zip(w1 > 0, w2 > 0):
+            w = torch.stack([a, b], dim=2).to(x.dtype)  # (B, n, 2, R)
+            halves = (w @ xz) / (w @ vf)  # (B, n, 2, T); NaN where a half is empty
+            halves = torch.where(enough[..., None, None], halves, torch.full_like(halves, float("nan")))
+            rs.append(_pearson(paired_moments(halves[:, :, 0], halves[:, :, 1])))
+        r = torch.stack(rs)
+    return r.nanmean(dim=0)
 
 
 def _ccmax_hsu(r: torch.Tensor) -> torch.Tensor:
@@ -179,7 +232,7 @@ def compute_CCmax(responses, method: str = "schoppe", mask=None, n_splits: int =
 
 
 def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, reduction: str = "mean",
-                        n_splits: int = 20, seed: int = 0) -> torch.Tensor:
+                        ccmax_iters: int = 126, *, seed: int = 0, n_splits: int | None = None) -> torch.Tensor:
     """Correlation normalised by the noise ceiling, ``CC_abs / CC_max``.
 
     ``'schoppe'`` (Schoppe, Harper, Willmore, King & Schnupp 2016):
@@ -187,33 +240,40 @@ def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, red
     two valid repeats, ``SP`` the Sahani-Linden signal power of the
     concatenated stimuli. ``'hsu'`` (Hsu et al. 2004): the correlation with
     the trial mean divided by the split-half ``CC_max`` of
-    :func:`compute_CCmax`.
+    :func:`compute_CCmax`, over ``ccmax_iters`` random splits.
 
     Parameters
     ----------
     pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
         Predictions (e.g. a model's output for a collated batch).
     responses : torch.Tensor, shape (B, N, R, T)
-        Raw repeats, R >= 2. With R = 1 the result is NaN (no noise ceiling).
+        Raw repeats, R >= 2.
     method : {'schoppe', 'hsu'}
         The noise ceiling (see above).
     mask, reduction
         As :func:`corrcoef`.
-    n_splits : int, default 20
-        Random split-halves of the repeats (``'hsu'``).
+    ccmax_iters : int, default 126
+        Random split-halves of the repeats for ``'hsu'`` (deepSTRF 0.1.0's name
+        and default; ``n_splits=`` is an alias).
     seed : int, default 0
         Seed of the splits (``'hsu'``).
 
+    n_splits : int, optional
+        Alias of ``ccmax_iters``.
+
     Returns
     -------
-    torch.Tensor, float64, ``(N,)`` or scalar. NaN for a neuron without a
-    measurable signal (``CC_max = 0``).
+    torch.Tensor in ``pred``'s dtype, ``(N,)`` or scalar. NaN for a neuron
+    without a measurable signal (``CC_max = 0``), and for a neuron with a
+    single repeat: a ceiling from one trial is undefined (0.1.0 fell back to
+    the raw correlation there); a warning then says how many neurons.
     """
     check_option("method", method, CCMAX_METHODS)
+    iters = ccmax_iters if n_splits is None else n_splits
     pred, responses, m = _prepare(pred, responses, mask)
     if method == "hsu":
-        check_positive("n_splits", n_splits, integer=True)
-        keys = _split_keys(responses, n_splits, seed)
+        check_positive("ccmax_iters", iters, integer=True)
+        keys = _split_keys(responses, iters, seed)
     out = []
     for sl, (p, t, mb) in zip(neuron_blocks(responses), _blocks(pred, responses, m)):
         if method == "schoppe":
@@ -225,4 +285,8 @@ def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, red
             cmax = _ccmax_hsu(_split_half_r(t, mb, keys[:, :, sl]))
             cc = _pearson(paired_moments(p, psth(t, mb))) / cmax
         out.append(torch.where(cmax > 0, cc, torch.full_like(cc, float("nan"))))
-    return reduce(torch.cat(out), reduction)
+    if responses.shape[2] < 2:  # known from the shape: no host sync
+        warnings.warn(f"normalized_corrcoef: the responses have a single repeat, so the {responses.shape[1]} "
+                      "neurons' values are NaN (a noise ceiling needs repeats; deepSTRF 0.1.0 returned the raw "
+                      "correlation there)", UserWarning, stacklevel=2)
+    return reduce(torch.cat(out), reduction).to(out_dtype(pred))

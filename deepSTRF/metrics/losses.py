@@ -1,72 +1,110 @@
-"""Training losses that ignore missing data (NaN) and stay differentiable."""
+"""Training losses that ignore missing data (NaN) and stay differentiable.
+
+Reductions follow deepSTRF 0.1.0: the loss is averaged over each neuron's
+valid bins first; ``'mean'`` is then the mean over neurons (those without
+a valid bin ignored), ``'sum'`` their sum, ``'none'`` the ``(N,)`` values.
+A user ``mask`` is combined with the NaN mask (0.1.0 replaced it).
+"""
 
 from __future__ import annotations
 
 import torch
 
 from .._checks import check_option
-from ._common import REDUCTIONS, as_4d, bin_mask, check_pair, psth
+from ._common import REDUCTIONS, as_4d, bin_mask, check_pair, psth, target_arg
 
 
 def _target(pred, target, mask):
     pred = as_4d(pred, "pred")
-    target = as_4d(target, "target")
+    target = as_4d(target, "gt")
     check_pair(pred, target)
     y = psth(target, mask).to(pred.dtype)[:, :, None]
     valid = ~torch.isnan(y)
+    m = bin_mask(mask, tuple(pred.shape), pred.device)
+    valid = valid if m is None else valid & m
     return pred, torch.where(valid, y, torch.zeros((), dtype=y.dtype, device=y.device)), valid
 
 
 def _reduce_loss(elem: torch.Tensor, valid: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Per-neuron means over valid bins, then the mean / sum over neurons (no host sync)."""
     check_option("reduction", reduction, REDUCTIONS)
-    elem = torch.where(valid, elem, torch.zeros((), dtype=elem.dtype, device=elem.device))
+    zero = torch.zeros((), dtype=elem.dtype, device=elem.device)
+    elem = torch.where(valid, elem, zero)
+    count = valid.sum(dim=(0, 2, 3))
+    has = count > 0
+    per = elem.sum(dim=(0, 2, 3)) / count.clamp(min=1)  # a finite value everywhere: NaN-free gradients
+    if reduction == "none":
+        return torch.where(has, per, torch.full_like(per, float("nan")))
+    total = torch.where(has, per, zero).sum()
     if reduction == "sum":
-        return elem.sum()
-    if reduction == "mean":
-        return elem.sum() / valid.sum().clamp(min=1)
-    per = elem.sum(dim=(0, 2, 3)) / valid.sum(dim=(0, 2, 3))
-    return per  # NaN for a neuron with no valid bin
+        return total
+    n = has.sum()
+    return torch.where(n > 0, total / n.clamp(min=1), torch.full_like(total, float("nan")))
 
 
-def poisson_loss(pred, target, mask=None, reduction: str = "mean", eps: float = 1e-8) -> torch.Tensor:
-    """Poisson negative log-likelihood ``pred - y log(pred + eps)`` (without the
-    ``log y!`` constant) against the trial mean ``y``.
+def poisson_loss(pred, gt=None, mask=None, reduction: str = "mean", log_input: bool = False,
+                 validate_input: bool = False, eps: float = 1e-8, *, target=None) -> torch.Tensor:
+    """Poisson negative log-likelihood against the trial mean ``y`` (without the ``log y!`` constant).
+
+    ``pred - y log(max(pred, eps))``, or ``exp(pred) - y pred`` with ``log_input``.
 
     Parameters
     ----------
     pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
-        Predicted expected counts per bin (non-negative).
-    target : torch.Tensor, shape (B, N, R, T) or (B, N, T)
+        Predicted expected counts per bin (or their logs, with ``log_input``).
+    gt : torch.Tensor, shape (B, N, R, T) or (B, N, T)
         Raw repeats (averaged, NaN-aware) or a PSTH; NaN bins are ignored.
+        ``target=`` is an alias.
     mask : torch.Tensor of bool, optional
         Broadcastable to ``(B, N, 1, T)``; False bins are ignored too.
-    reduction : {'mean', 'sum', 'none'}
-        ``'mean'`` over valid bins; ``'none'`` per neuron ``(N,)``.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over neurons, of each neuron's mean over its valid bins (see the module notes).
+    log_input : bool, default False
+        ``pred`` holds log-rates.
+    validate_input : bool, default False
+        Raise if a prediction (rates, not logs) or a target value is negative.
     eps : float, default 1e-8
-        Added to ``pred`` inside the log.
+        Predictions below ``eps`` count as ``eps`` inside the log.
+
+    target : torch.Tensor, optional
+        Alias of ``gt`` (the name deepSTRF used before 0.1.0 compatibility); give one of the two.
+
+    Returns
+    -------
+    torch.Tensor, in ``pred``'s dtype: a scalar, or ``(N,)`` for ``'none'``.
     """
-    pred, y, valid = _target(pred, target, mask)
-    m = bin_mask(mask, tuple(pred.shape), pred.device)
-    valid = valid if m is None else valid & m
-    return _reduce_loss(pred - y * torch.log(pred + eps), valid, reduction)
+    gt = target_arg(gt, target)
+    pred, y, valid = _target(pred, gt, mask)
+    if validate_input:
+        if not log_input and bool((torch.where(valid, pred, torch.zeros_like(pred)) < 0).any()):
+            raise ValueError("poisson_loss: pred holds negative rates (pass log_input=True for log-rates)")
+        if bool((y < 0).any()):
+            raise ValueError("poisson_loss: the target holds negative values; a Poisson count cannot be negative")
+    elem = torch.exp(pred) - y * pred if log_input else pred - y * torch.log(pred.clamp(min=eps))
+    return _reduce_loss(elem, valid, reduction)
 
 
-def mse_loss(pred, target, mask=None, reduction: str = "mean") -> torch.Tensor:
+def mse_loss(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) -> torch.Tensor:
     """Mean squared error against the trial mean; NaN bins ignored.
-    Arguments as :func:`poisson_loss`.
 
     Parameters
     ----------
     pred : torch.Tensor, shape (B, N, 1, T) or (B, N, T)
         Predictions.
-    target : torch.Tensor, shape (B, N, R, T)
-        Responses (their trial mean is the target).
+    gt : torch.Tensor, shape (B, N, R, T) or (B, N, T)
+        Responses (their trial mean is the target); ``target=`` is an alias.
     mask : torch.Tensor, optional
         Bins to use, combined with the NaN mask.
     reduction : {'mean', 'sum', 'none'}, default 'mean'
         As :func:`poisson_loss`.
+
+    target : torch.Tensor, optional
+        Alias of ``gt`` (the name deepSTRF used before 0.1.0 compatibility); give one of the two.
+
+    Returns
+    -------
+    torch.Tensor, in ``pred``'s dtype.
     """
-    pred, y, valid = _target(pred, target, mask)
-    m = bin_mask(mask, tuple(pred.shape), pred.device)
-    valid = valid if m is None else valid & m
+    gt = target_arg(gt, target)
+    pred, y, valid = _target(pred, gt, mask)
     return _reduce_loss((pred - y) ** 2, valid, reduction)

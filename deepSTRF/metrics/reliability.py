@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import as_4d, bin_mask, neuron_blocks, reduce, repeat_stats
+from ._common import as_4d, bin_mask, neuron_blocks, out_dtype, reduce, repeat_stats
 
 
 def repeat_sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | None = None) -> dict:
@@ -83,7 +83,7 @@ def _powers(responses, mask) -> dict:
     return {k: torch.cat([p[k] for p in parts]) for k in ("signal", "noise")}
 
 
-def signal_power(responses: torch.Tensor, mask=None, reduction: str = "none") -> torch.Tensor:
+def signal_power(responses: torch.Tensor, mask=None, reduction: str = "mean") -> torch.Tensor:
     """Sahani-Linden signal power per neuron (see the module docstring).
 
     Parameters
@@ -92,18 +92,18 @@ def signal_power(responses: torch.Tensor, mask=None, reduction: str = "none") ->
         Raw repeats; NaN where missing. Needs R >= 2 (else NaN).
     mask : torch.Tensor of bool, optional
         Broadcastable to ``(B, N, 1, T)``; False bins are ignored.
-    reduction : {'none', 'mean', 'sum'}, default 'none'
-        Over neurons; ``'none'`` gives ``(N,)``.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Over neurons (NaN neurons ignored), as in deepSTRF 0.1.0; ``'none'`` gives ``(N,)``.
 
     Returns
     -------
-    torch.Tensor, float64, shape (N,) or scalar
+    torch.Tensor in the responses' dtype, scalar or shape (N,)
         In squared response units (e.g. spikes^2 per bin^2).
     """
-    return reduce(_powers(responses, mask)["signal"], reduction)
+    return reduce(_powers(responses, mask)["signal"], reduction).to(out_dtype(as_4d(responses, "responses")))
 
 
-def noise_power(responses: torch.Tensor, mask=None, reduction: str = "none") -> torch.Tensor:
+def noise_power(responses: torch.Tensor, mask=None, reduction: str = "mean") -> torch.Tensor:
     """Sahani-Linden noise power per neuron: the variance of one trial around
     the trial mean, length-weighted over stimuli. Shapes as :func:`signal_power`.
 
@@ -113,13 +113,13 @@ def noise_power(responses: torch.Tensor, mask=None, reduction: str = "none") -> 
         Raw repeats (NaN where absent).
     mask : torch.Tensor, optional
         Bins to use.
-    reduction : {'none', 'mean'}, default 'none'
-        One value per neuron, or their mean.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        The mean over neurons (as in 0.1.0), or one value per neuron.
     """
-    return reduce(_powers(responses, mask)["noise"], reduction)
+    return reduce(_powers(responses, mask)["noise"], reduction).to(out_dtype(as_4d(responses, "responses")))
 
 
-def snr(responses: torch.Tensor, mask=None, reduction: str = "none") -> torch.Tensor:
+def snr(responses: torch.Tensor, mask=None, reduction: str = "mean") -> torch.Tensor:
     """Signal-to-noise ratio ``signal_power / noise_power`` per neuron
     (Sahani & Linden 2003). Shapes as :func:`signal_power`; NaN with R = 1.
 
@@ -129,11 +129,11 @@ def snr(responses: torch.Tensor, mask=None, reduction: str = "none") -> torch.Te
         Raw repeats (NaN where absent).
     mask : torch.Tensor, optional
         Bins to use.
-    reduction : {'none', 'mean'}, default 'none'
-        One value per neuron, or their mean.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        The mean over neurons (as in 0.1.0), or one value per neuron.
     """
     p = _powers(responses, mask)
-    return reduce(p["signal"] / p["noise"], reduction)
+    return reduce(p["signal"] / p["noise"], reduction).to(out_dtype(as_4d(responses, "responses")))
 
 
 def ccmax(tot: dict) -> torch.Tensor:

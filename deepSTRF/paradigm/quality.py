@@ -28,12 +28,13 @@ class QualityMixin:
           the Hsu, Borst & Theunissen (2004) split-half ceiling
           ``sqrt(2 r / (1 + r))`` (:mod:`deepSTRF.metrics.split_half`; at most
           ``max_ccmax_iters`` splits), stimuli with ``r <= 0`` dropped, then
-          averaged with weights equal to the stimuli's bin counts. **A neuron
-          with no usable stimulus (only single-repeat stimuli, or every
-          ``r <= 0``) gets ``ccmax = 1.0``, as in 0.1.0**: no ceiling is known,
-          so ``cc / ccmax`` is then the raw correlation. ``ccmax_n_stims`` (the
-          stimuli used, 0 for those neurons) tells them apart; filter on it
-          rather than on ``ccmax`` alone.
+          averaged with weights equal to the stimuli's bin counts
+          (:func:`deepSTRF.metrics.performance.compute_CCmax` per cell).
+          **A neuron with only single-repeat stimuli gets ``ccmax = 1.0``, as
+          in 0.1.0**: no ceiling is known, so ``cc / ccmax`` is then the raw
+          correlation; ``ccmax_n_stims`` (the stimuli used, 0 for those
+          neurons) tells them apart: filter on it rather than on ``ccmax``
+          alone. A neuron whose every repeated stimulus has ``r <= 0`` gets NaN.
         - ``'schoppe'``: Schoppe et al. (2016), ``sqrt(SP / Var)`` of the
           concatenated repeated stimuli (:func:`deepSTRF.metrics.compute_CCmax`);
           NaN without repeated stimuli.
@@ -81,8 +82,11 @@ class QualityMixin:
                 np.add.at(hsu_n, nrn, 1)
         pw = powers(acc)
         if method == "hsu":
+            repeated = np.zeros(N, dtype=bool)
+            repeated[store.pair_nrn[pairs]] = True
             with np.errstate(invalid="ignore", divide="ignore"):
-                cm = np.where(hsu_w > 0, hsu_sum / hsu_w, 1.0)
+                cm = np.where(hsu_w > 0, hsu_sum / hsu_w, np.nan)
+            cm[~repeated] = 1.0  # no stimulus with two repeats: 0.1.0's 1.0
             cc, n_used = torch.from_numpy(cm), torch.from_numpy(hsu_n)
         else:
             cc = ccmax(acc)

@@ -1,0 +1,117 @@
+"""``deepSTRF.metrics.performance``: deepSTRF 0.1.0's per-cell reliability helpers.
+
+Both take one cell's responses ``(B, R, T)`` (stimuli, repeats, bins; NaN
+where missing) and return a scalar, or a population's ``(B, N, R, T)`` and
+return ``(N,)``; they run on the input's device, without host syncs.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._checks import check_positive
+from ._common import out_dtype
+from .correlation import _split_half_r, _split_keys
+
+
+def _cells(responses, name: str) -> tuple[torch.Tensor, bool]:
+    x = responses if isinstance(responses, torch.Tensor) else torch.as_tensor(responses)
+    if x.dim() == 3:
+        return x.unsqueeze(1), True
+    if x.dim() != 4:
+        raise ValueError(f"{name} must be one cell's (B, R, T) or a population's (B, N, R, T); "
+                         f"got shape {tuple(x.shape)}")
+    return x, False
+
+
+def compute_CCmax(responses, max_iters: int = 126, seed: int = 0) -> torch.Tensor:
+    """Hsu, Borst & Theunissen (2004) noise ceiling per cell, as deepSTRF 0.1.0 computed it.
+
+    Per stimulus with at least two valid repeats: the split-half correlation
+    ``r`` of two random halves of the repeats (mean over ``max_iters``
+    splits), Spearman-Brown corrected, ``sqrt(2 r / (1 + r))``; stimuli with
+    ``r <= 0`` are dropped; the rest are averaged with weights equal to
+    their valid bins.
+
+    Parameters
+    ----------
+    responses : torch.Tensor, shape (B, R, T) or (B, N, R, T)
+        One cell's, or a population's, repeats.
+    max_iters : int, default 126
+        Random split-halves per stimulus.
+    seed : int, default 0
+        Seed of the splits.
+
+    Returns
+    -------
+    torch.Tensor in the input's dtype: a scalar for ``(B, R, T)``, else ``(N,)``.
+    1.0 for a cell with no stimulus of two valid repeats (no ceiling can be
+    estimated: 0.1.0's convention); NaN for a cell whose every such stimulus
+    has ``r <= 0``.
+    """
+    check_positive("max_iters", max_iters, integer=True)
+    x, single = _cells(responses, "responses")
+    B, N, R, T = x.shape
+    flat = x.reshape(1, B * N, R, T)  # every (stimulus, cell) its own unit: r per stimulus
+    # one split pattern per stimulus, shared by every cell: a cell's value does not depend on the others
+    keys = _split_keys(x[:, :1], max_iters, seed).expand(max_iters, B, N, R).reshape(max_iters, 1, B * N, R)
+    r = _split_half_r(flat, None, keys).reshape(B, N)
+    valid = ~torch.isnan(x)
+    repeated = valid.any(dim=3).sum(dim=2) >= 2  # (B, N)
+    bins = valid.any(dim=2).sum(dim=2).to(torch.float64)  # (B, N)
+    keep = repeated & torch.isfinite(r) & (r > 0)
+    z = torch.zeros((), dtype=torch.float64, device=x.device)
+    c = torch.sqrt(torch.where(keep, 2 * r / (1 + r), z))
+    w = torch.where(keep, bins, z)
+    out = (c * w).sum(dim=0) / w.sum(dim=0)
+    out = torch.where(repeated.any(dim=0), out, torch.ones_like(out))  # no repeated stimulus: 1.0
+    out = torch.where(repeated.any(dim=0) & (w.sum(dim=0) == 0), torch.full_like(out, float("nan")), out)
+    out = out.to(out_dtype(x))
+    return out[0] if single else out
+
+
+def compute_TTRC(responses) -> torch.Tensor:
+    """Trial-to-trial response correlation per cell: the mean Pearson correlation over the
+    pairs of trials, each pair over the bins (of all stimuli) where both trials have a value.
+
+    Parameters
+    ----------
+    responses : torch.Tensor, shape (B, R, T) or (B, N, R, T)
+        One cell's, or a population's, repeats (NaN where missing).
+
+    Returns
+    -------
+    torch.Tensor in the input's dtype: a scalar for ``(B, R, T)``, else ``(N,)``.
+    1.0 for R = 1 (as deepSTRF 0.1.0); NaN for a cell without a pair of
+    trials sharing two valid bins.
+    """
+    x, single = _cells(responses, "responses")
+    B, N, R, T = x.shape
+    if R == 1:
+        out = torch.ones(N, dtype=out_dtype(x), device=x.device)
+        return out[0] if single else out
+    xd = x.double()
+    v = (~torch.isnan(xd)).double()
+    xz = torch.nan_to_num(xd, nan=0.0)
+    # per (cell, trial i, trial j), summed over stimuli and bins where both trials are valid
+    n = torch.einsum("bnit,bnjt->nij", v, v)
+    sx = torch.einsum("bnit,bnjt->nij", xz, v)  # sum of trial i over the joint bins
+    sxx = torch.einsum("bnit,bnjt->nij", xz * xz, v)
+    sxy = torch.einsum("bnit,bnjt->nij", xz, xz)
+    sy = sx.transpose(1, 2)
+    syy = sxx.transpose(1, 2)
+    nn = n.clamp(min=1)
+    cov = sxy / nn - (sx / nn) * (sy / nn)
+    vx = sxx / nn - (sx / nn) ** 2
+    vy = syy / nn - (sy / nn) ** 2
+    r = cov / torch.sqrt(vx * vy)
+    pair = torch.triu(torch.ones(R, R, dtype=torch.bool, device=x.device), diagonal=1)
+    ok = pair & (n >= 2) & (vx > 0) & (vy > 0)
+    z = torch.zeros((), dtype=torch.float64, device=x.device)
+    count = ok.sum(dim=(1, 2))
+    out = torch.where(ok, r, z).sum(dim=(1, 2)) / count.clamp(min=1)
+    out = torch.where(count > 0, out, torch.full_like(out, float("nan"))).to(out_dtype(x))
+    return out[0] if single else out
+
+
+__all__ = ["compute_CCmax", "compute_TTRC"]

@@ -1,0 +1,133 @@
+"""Metrics called as code written for deepSTRF 0.1.0 calls them: keywords, default reductions,
+dtypes, shapes and the loss reductions. Expected values are computed here with numpy loops."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from deepSTRF.metrics import coherence, corrcoef, fve, mse_loss, normalized_corrcoef, noise_power, poisson_loss
+from deepSTRF.metrics import signal_power, snr
+
+
+@pytest.fixture
+def batch():
+    rng = np.random.default_rng(11)
+    rate = rng.gamma(2.0, 0.5, size=(3, 4, 1, 80))
+    resp = rng.poisson(np.broadcast_to(rate, (3, 4, 6, 80))).astype(np.float32)
+    resp[0, 1, 2] = np.nan  # an invalid repeat
+    resp[2, 3] = np.nan  # neuron 3 never heard stimulus 2
+    resp[1, 0, :, 60:] = np.nan  # a shorter stimulus
+    pred = (rate + 0.2 * rng.random(rate.shape)).astype(np.float32)
+    return torch.from_numpy(pred), torch.from_numpy(resp)
+
+
+def np_psth(resp):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the mean of an all-NaN column is NaN
+        return np.nanmean(resp.astype(np.float64), axis=2)
+
+
+def np_corr_per_neuron(pred, resp):
+    y = np_psth(resp)
+    p = pred[:, :, 0].astype(np.float64)
+    out = []
+    for n in range(y.shape[1]):
+        ok = ~np.isnan(y[:, n]) & ~np.isnan(p[:, n])
+        out.append(np.corrcoef(p[:, n][ok], y[:, n][ok])[0, 1])
+    return np.array(out)
+
+
+def test_gt_keyword_default_reduction_and_dtype(batch):
+    pred, resp = batch
+    ref = np_corr_per_neuron(pred.numpy(), resp.numpy())
+    cc = corrcoef(pred, gt=resp)
+    assert cc.dtype == torch.float32 and cc.shape == ()  # float32 in, float32 out; a scalar by default
+    assert cc.item() == pytest.approx(ref.mean(), rel=1e-6)
+    assert torch.allclose(corrcoef(pred, resp, reduction="none"), torch.from_numpy(ref).float())
+    assert corrcoef(pred, target=resp).item() == cc.item()  # our name stays an alias
+    assert corrcoef(pred.double(), resp.double()).dtype == torch.float64
+    with pytest.raises(TypeError, match="gt and target are the same argument"):
+        corrcoef(pred, resp, target=resp)
+    f = fve(pred, gt=resp, reduction="none")
+    assert f.dtype == torch.float32 and f.shape == (4,)
+
+
+def test_reliability_defaults_to_the_mean_over_neurons(batch):
+    _, resp = batch
+    for fn in (signal_power, noise_power, snr):
+        per = fn(resp, reduction="none")
+        assert fn(resp).shape == () and fn(resp).item() == pytest.approx(per.double().mean().item(), rel=1e-6)
+        assert per.dtype == torch.float32
+
+
+def test_loss_reductions_average_per_neuron_first(batch):
+    pred, resp = batch
+    y = np_psth(resp.numpy())[:, :, None]
+    p = pred.numpy().astype(np.float64)
+    per = np.array([np.nanmean(((p - y) ** 2)[:, n]) for n in range(4)])  # each neuron over its own bins
+    assert mse_loss(pred, gt=resp).item() == pytest.approx(per.mean(), rel=1e-5)
+    assert mse_loss(pred, resp, reduction="sum").item() == pytest.approx(per.sum(), rel=1e-5)
+    np.testing.assert_allclose(mse_loss(pred, resp, reduction="none").numpy(), per, rtol=1e-5)
+    assert mse_loss(pred, resp).dtype == torch.float32
+
+
+def test_poisson_loss_options(batch):
+    pred, resp = batch
+    y = np_psth(resp.numpy())[:, :, None]
+    lam = pred.numpy().astype(np.float64)
+    per = np.array([np.nanmean((lam - y * np.log(lam))[:, n]) for n in range(4)])
+    assert poisson_loss(pred, gt=resp).item() == pytest.approx(per.mean(), rel=1e-5)
+    logp = torch.log(pred)
+    assert poisson_loss(logp, resp, log_input=True).item() == pytest.approx(per.mean(), rel=1e-5)
+    neg = pred.clone()
+    neg[0, 0, 0, 0] = -1.0
+    assert torch.isfinite(poisson_loss(neg, resp))  # clamped to eps inside the log, not NaN
+    with pytest.raises(ValueError, match="pred holds negative rates"):
+        poisson_loss(neg, resp, validate_input=True)
+    with pytest.raises(ValueError, match="the target holds negative values"):
+        poisson_loss(pred, -resp, validate_input=True)
+    g = pred.clone().requires_grad_(True)
+    poisson_loss(g, resp).backward()
+    assert torch.isfinite(g.grad).all() and (g.grad[2, 3] == 0).all()  # no gradient where nothing was heard
+
+
+def test_normalized_corrcoef_keywords_and_single_repeat(batch):
+    pred, resp = batch
+    hsu = normalized_corrcoef(pred, resp, method="hsu", ccmax_iters=126)
+    assert hsu.dtype == torch.float32 and torch.isfinite(hsu)
+    assert normalized_corrcoef(pred, resp, method="hsu", ccmax_iters=40).item() == pytest.approx(hsu.item(), rel=0.1)
+    with pytest.warns(UserWarning, match="single repeat, so the 4 neurons' values are NaN"):
+        one = normalized_corrcoef(pred, resp[:, :, :1], reduction="none")
+    assert torch.isnan(one).all()
+
+
+def test_coherence_is_averaged_over_frequencies():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(2, 3, 1, 512))
+    y = x + 0.5 * rng.normal(size=x.shape)
+    c = coherence(torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32), 5.0)
+    per = coherence(torch.tensor(x), torch.tensor(y), 5.0, reduction="none")
+    assert c.shape == () and per.shape == (3,) and c.dtype == torch.float32
+    assert 0.7 < c.item() < 0.9  # |H|^2 / (1 + noise): 1 / 1.25 = 0.8 at every frequency
+
+
+def test_performance_helpers_take_one_cells_responses():
+    from deepSTRF.metrics.performance import compute_CCmax, compute_TTRC
+
+    rng = np.random.default_rng(4)
+    s = 2 * np.sin(np.arange(200) / 4.0)
+    cell = torch.tensor(s + rng.normal(size=(3, 8, 200)), dtype=torch.float32)  # (B, R, T)
+    cc = compute_CCmax(cell)
+    assert cc.shape == () and 0.9 < cc.item() <= 1.0 and cc.dtype == torch.float32
+    assert compute_CCmax(cell[:, :1]).item() == 1.0  # R = 1: 0.1.0's 1.0
+    pop = torch.stack([cell, cell], dim=1)  # (B, N, R, T)
+    assert torch.allclose(compute_CCmax(pop), cc.expand(2))
+    flat = cell.double().numpy().transpose(1, 0, 2).reshape(8, -1)
+    ref = np.mean([np.corrcoef(flat[i], flat[j])[0, 1] for i in range(8) for j in range(i + 1, 8)])
+    assert compute_TTRC(cell).item() == pytest.approx(ref, rel=1e-5)
+    assert compute_TTRC(cell[:, :1]).item() == 1.0
+    lonely = torch.full((2, 3, 5), float("nan"))
+    lonely[:, 0] = 1.0
+    assert torch.isnan(compute_TTRC(lonely))  # no pair of valid trials
