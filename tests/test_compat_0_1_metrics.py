@@ -131,3 +131,66 @@ def test_performance_helpers_take_one_cells_responses():
     lonely = torch.full((2, 3, 5), float("nan"))
     lonely[:, 0] = 1.0
     assert torch.isnan(compute_TTRC(lonely))  # no pair of valid trials
+
+
+# ------------------------------------------------------------------ wav2spec, as 0.1.0 builds them
+from deepSTRF.models.wav2spec import (CausalGammatone, CausalLEAF, CausalMelSpectrogram,  # noqa: E402
+                                      Gammatonegram, SincNet, make_wav2spec)
+
+FRONT_ENDS = {
+    "mel": lambda: CausalMelSpectrogram(16000, 20, 5.0, 10.0, 300.0, 7900.0),  # positional, 0.1.0's order
+    "gammatone": lambda: CausalGammatone(16000, 12, 5.0, 300.0, 7900.0, kernel_ms=12.0),
+    "gammatonegram": lambda: Gammatonegram(16000, 16, 5.0, 4.0, 500.0, 7000.0),
+    "sincnet": lambda: SincNet(16000, 10, 101, 5.0, envelope=True),
+    "leaf": lambda: CausalLEAF(16000, 10, 5.0, 60.0, 7900.0, kernel_ms=8.0),
+}
+
+
+def test_constructors_take_the_band_count_second():
+    m = CausalMelSpectrogram(48000, 34)  # 0.1.0: 34 bands at the default 5-ms hop (not a 34-ms hop)
+    assert m.out_channels == 34 and m.hop == 240 and m.hop_ms == 5.0 and m.n_fft == 480
+    g = CausalGammatone(audio_fs=48000, n_filters=34, hop_ms=5.0)
+    assert g.out_channels == 34 and g.hop == 240 and g.kernels.shape == (34, 960)  # 20-ms FIR
+    assert Gammatonegram(48000).out_channels == 50 and SincNet(48000).out_channels == 34
+    assert CausalLEAF(48000).out_channels == 34
+    with pytest.warns(UserWarning, match="f_max=22627 Hz is above the Nyquist frequency of audio_fs=16000"):
+        assert CausalMelSpectrogram(16000).out_channels == 34
+    with pytest.raises(ValueError, match="not a whole number"):
+        CausalMelSpectrogram(44100, 34, 0.5)
+    assert make_wav2spec("leaf", 16000, 5.0, n_filters=8, f_max=7000.0).out_channels == 8
+
+
+@pytest.mark.parametrize("kind", sorted(FRONT_ENDS))
+def test_every_front_end_is_strictly_causal_on_the_grid(kind):
+    m = FRONT_ENDS[kind]()
+    x = torch.randn(2, 1, 80 * 40 + 13)
+    with torch.no_grad():
+        y = m(x)
+        assert y.shape == (2, 1, m.out_channels, 40) and torch.isfinite(y).all()
+        for t in (0, 7, 30):
+            x2 = x.clone()
+            x2[..., (t + 1) * m.hop:] = 10 * torch.randn_like(x2[..., (t + 1) * m.hop:])
+            y2 = m(x2)
+            assert torch.allclose(y[..., : t + 1], y2[..., : t + 1], atol=1e-4), f"frame <= {t} saw the future"
+            assert not torch.allclose(y[..., t + 1:], y2[..., t + 1:])
+
+
+@pytest.mark.parametrize("kind", ["sincnet", "leaf"])
+def test_gradients_reach_the_learnable_parameters(kind):
+    m = FRONT_ENDS[kind]()
+    y = m(torch.randn(1, 1, 80 * 20))
+    y.mean().backward()
+    grads = {n: p.grad for n, p in m.named_parameters()}
+    assert grads and all(g is not None and torch.isfinite(g).all() and g.abs().sum() > 0 for g in grads.values())
+
+
+def test_sincnet_passes_its_band_and_stops_the_rest():
+    m = SincNet(16000, 4, 201, 5.0, f_min=1000.0, f_max=5000.0, init="linear", activation="abs", envelope=True)
+    t = torch.arange(16000) / 16000
+    k = m.filters().detach()
+    gain = lambda f: (k[0] * torch.exp(-2j * np.pi * f * m.n)).sum().abs().item()  # noqa: E731  band 0: 1-2 kHz
+    assert gain(1500.0) == pytest.approx(1.0, abs=0.1) and gain(4000.0) < 0.05
+    tone = torch.sin(2 * np.pi * 1500 * t)[None, None]
+    with torch.no_grad():
+        e = m(tone)[0, 0, :, 10:].mean(dim=1)
+    assert e[0] > 5 * e[2:].max()

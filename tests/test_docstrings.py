@@ -1,5 +1,5 @@
 """Every public class and function documents every parameter (numpydoc 'Parameters', each entry with a
-description). The wav2spec front-ends are left to issue 18, which replaces their signatures."""
+description)."""
 
 import importlib
 import inspect
@@ -10,7 +10,7 @@ PUBLIC = ["deepSTRF.paradigm", "deepSTRF.metrics", "deepSTRF.models", "deepSTRF.
           "deepSTRF.download", "deepSTRF.cache", "deepSTRF.utils", "deepSTRF.datasets", "deepSTRF.datasets.audio",
           "deepSTRF.datasets.zoo", "deepSTRF.testing"]
 #: replaced by issue 18 (0.1.0's signatures); their parameters are documented there
-PENDING = {"CausalGammatone", "CausalMelSpectrogram", "Gammatonegram", "make_wav2spec"}
+PENDING = set()
 
 
 def public_callables():

@@ -244,10 +244,10 @@ def test_rebin_and_pool():
 
 # ------------------------------------------------------------------ wav2spec
 @pytest.mark.parametrize("make", [
-    lambda: CausalMelSpectrogram(16000, 5.0, n_mels=16, window_ms=25.0),
-    lambda: CausalMelSpectrogram(16000, 5.0, n_mels=16, window_ms=2.0, compression="cubic"),
-    lambda: CausalGammatone(16000, 5.0),
-    lambda: Gammatonegram(16000, 5.0, n_bands=20, fmin=200, fmax=7000, window_ms=12.0),
+    lambda: CausalMelSpectrogram(16000, 16, 5.0, 25.0, f_min=0.0, f_max=8000.0),
+    lambda: CausalMelSpectrogram(16000, n_mels=16, win_ms=2.0, f_max=8000.0, compression="cubic"),
+    lambda: CausalGammatone(16000, 18, f_min=200.0, f_max=7500.0),
+    lambda: Gammatonegram(16000, n_filters=20, f_min=200, f_max=7000, window_ms=12.0),
 ])
 def test_wav2spec_is_strictly_causal(make):
     m = make()
@@ -266,7 +266,8 @@ def test_wav2spec_is_strictly_causal(make):
 def test_causal_mel_equals_the_centred_recipe_shifted():
     rate, dt, window = 16000, 5.0, 20.0  # half a window is a whole number of hops
     x = noise(16000, 6)
-    m = CausalMelSpectrogram(rate, dt, n_mels=16, window_ms=window, compression="none")
+    m = CausalMelSpectrogram(rate, n_mels=16, hop_ms=dt, win_ms=window, f_min=0.0, f_max=8000.0,
+                             magnitude="power", compression="none")
     with torch.no_grad():
         causal = m(torch.from_numpy(x).float()[None, None])[0, 0].numpy()
     centred = mel_spectrogram(x, rate, dt, n_mels=16, window_ms=window, compression="none")
@@ -277,7 +278,7 @@ def test_causal_mel_equals_the_centred_recipe_shifted():
 def test_gammatonegram_tracks_the_iir_reference():
     rate = 16000
     x = noise(16000, 7)
-    m = Gammatonegram(rate, 5.0, n_bands=20, fmin=200, fmax=7000, window_ms=10.0)
+    m = Gammatonegram(rate, n_filters=20, hop_ms=5.0, f_min=200, f_max=7000, window_ms=10.0)
     with torch.no_grad():
         ours = m(torch.from_numpy(x).float()[None, None])[0, 0].numpy()
     from deepSTRF.dsp import gammatone_filterbank
@@ -289,14 +290,16 @@ def test_gammatonegram_tracks_the_iir_reference():
 
 
 def test_make_wav2spec_and_errors():
-    assert isinstance(make_wav2spec("mel", 16000, 5.0), CausalMelSpectrogram)
+    assert isinstance(make_wav2spec("mel", 16000, 5.0, f_max=8000.0), CausalMelSpectrogram)
     assert make_wav2spec("gammatonegram", 48000, 5.0).out_channels == 50
-    with pytest.raises(ValueError, match="kind must be one of 'mel', 'gammatone', 'gammatonegram'; got 'stft'"):
+    assert make_wav2spec("mel", 48000, 10.0).hop == 480
+    with pytest.raises(ValueError, match="kind must be one of 'mel', 'gammatone', 'gammatonegram', 'sincnet', "
+                                         "'leaf'; got 'stft'"):
         make_wav2spec("stft", 16000, 5.0)
     with pytest.raises(ValueError, match="not a whole number"):
         make_wav2spec("mel", 44100, 0.5)
     with pytest.raises(ValueError, match=r"input must be a \(B, 1, T_audio\) waveform"):
-        CausalMelSpectrogram(16000, 5.0)(torch.zeros(1, 100))
+        CausalMelSpectrogram(16000, f_max=8000.0)(torch.zeros(1, 100))
 
 
 def test_bin_windows_matches_per_window_binning_and_exact_edges():

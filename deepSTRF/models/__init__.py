@@ -7,7 +7,7 @@ from .ln import LNModel
 from .ridge import fit_ridge, lagged
 from .strf import LinearSTRF
 from .training import StimSubset, fit, split_stims
-from .wav2spec import CausalGammatone, CausalMelSpectrogram, Gammatonegram, make_wav2spec
+from .wav2spec import CausalGammatone, CausalLEAF, CausalMelSpectrogram, Gammatonegram, SincNet, make_wav2spec
 
 __all__ = ["LinearSTRF", "LNModel", "CNNPopulation", "fit_ridge", "lagged", "fit", "split_stims", "StimSubset",
-           "CausalMelSpectrogram", "CausalGammatone", "Gammatonegram", "make_wav2spec"]
+           "CausalMelSpectrogram", "CausalGammatone", "Gammatonegram", "SincNet", "CausalLEAF", "make_wav2spec"]
