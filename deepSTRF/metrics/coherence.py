@@ -6,7 +6,7 @@ import torch
 
 from .._checks import check_option, check_positive
 from ._common import REDUCTIONS, out_dtype, psth, reduce, target_arg
-from .correlation import _prepare
+from .correlation import _blocks, _prepare
 
 
 def coherence(pred, gt=None, dt_ms: float | None = None, reduction: str = "mean", *, nperseg: int = 64, mask=None,
@@ -48,6 +48,28 @@ def coherence(pred, gt=None, dt_ms: float | None = None, reduction: str = "mean"
     return reduce(per, reduction).to(out_dtype(torch.as_tensor(pred)))
 
 
+def _coherence_block(p: torch.Tensor, y: torch.Tensor, nperseg: int) -> torch.Tensor:
+    """Coherence ``(n, nperseg // 2 + 1)`` of one block of neurons, ``p``, ``y`` ``(B, n, T)`` float64."""
+    step = max(1, nperseg // 2)
+    ps = p.unfold(-1, nperseg, step)  # (B, n, K, L)
+    ys = y.unfold(-1, nperseg, step)
+    ok = ~(torch.isnan(ps).any(-1) | torch.isnan(ys).any(-1))  # (B, n, K)
+    win = torch.hann_window(nperseg, periodic=True, dtype=torch.float64, device=p.device)
+    z = torch.zeros((), dtype=torch.float64, device=p.device)
+
+    def spectrum(seg):
+        seg = torch.where(ok.unsqueeze(-1), seg, z)
+        return torch.fft.rfft((seg - seg.mean(-1, keepdim=True)) * win, dim=-1)
+
+    P, Y = spectrum(ps), spectrum(ys)
+    okc = ok.unsqueeze(-1)
+    spy = torch.where(okc, P.conj() * Y, torch.zeros((), dtype=P.dtype, device=p.device)).sum(dim=(0, 2))
+    spp = torch.where(okc, P.abs() ** 2, z).sum(dim=(0, 2))
+    syy = torch.where(okc, Y.abs() ** 2, z).sum(dim=(0, 2))
+    coh = spy.abs() ** 2 / (spp * syy)
+    return torch.where((ok.sum(dim=(0, 2)) > 0).unsqueeze(-1), coh, torch.full_like(coh, float("nan")))
+
+
 def coherence_spectrum(pred, target, nperseg: int = 64, mask=None, reduction: str = "mean") -> torch.Tensor:
     """Magnitude-squared coherence ``|S_py|^2 / (S_pp S_yy)`` per frequency.
 
@@ -74,30 +96,9 @@ def coherence_spectrum(pred, target, nperseg: int = 64, mask=None, reduction: st
     """
     check_positive("nperseg", nperseg, integer=True)
     pred, target, m = _prepare(pred, target, mask)
-    p = pred[:, :, 0].double()
-    if m is not None:
-        p = torch.where(m[:, :, 0], p, torch.full_like(p, float("nan")))
-    y = psth(target, m)
-    if p.shape[-1] < nperseg:
-        raise ValueError(f"nperseg={nperseg} is longer than the batch's {p.shape[-1]} bins")
-    step = max(1, nperseg // 2)
-    ps = p.unfold(-1, nperseg, step)  # (B, N, K, L)
-    ys = y.unfold(-1, nperseg, step)
-    ok = ~(torch.isnan(ps).any(-1) | torch.isnan(ys).any(-1))  # (B, N, K)
-    win = torch.hann_window(nperseg, periodic=True, dtype=torch.float64, device=p.device)
-    z = torch.zeros((), dtype=torch.float64, device=p.device)
-
-    def spectrum(seg):
-        seg = torch.where(ok.unsqueeze(-1), seg, z)
-        return torch.fft.rfft((seg - seg.mean(-1, keepdim=True)) * win, dim=-1)
-
-    P, Y = spectrum(ps), spectrum(ys)
-    okc = ok.unsqueeze(-1)
-    spy = torch.where(okc, P.conj() * Y, torch.zeros((), dtype=P.dtype)).sum(dim=(0, 2))
-    spp = torch.where(okc, P.abs() ** 2, z).sum(dim=(0, 2))
-    syy = torch.where(okc, Y.abs() ** 2, z).sum(dim=(0, 2))
-    coh = spy.abs() ** 2 / (spp * syy)
-    coh = torch.where((ok.sum(dim=(0, 2)) > 0).unsqueeze(-1), coh, torch.full_like(coh, float("nan")))
+    if pred.shape[-1] < nperseg:
+        raise ValueError(f"nperseg={nperseg} is longer than the batch's {pred.shape[-1]} bins")
+    coh = torch.cat([_coherence_block(p, psth(t, mb), nperseg) for p, t, mb in _blocks(pred, target, m)])
     check_option("reduction", reduction, REDUCTIONS)
     if reduction == "none":
         return coh

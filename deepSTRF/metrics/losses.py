@@ -11,35 +11,46 @@ from __future__ import annotations
 import torch
 
 from .._checks import check_option
-from ._common import REDUCTIONS, as_4d, bin_mask, check_pair, psth, target_arg
+from ._common import REDUCTIONS, as_4d, bin_mask, check_pair, neuron_blocks, psth, target_arg
 
 
-def _target(pred, target, mask):
+def _per_neuron(pred, target, mask, elem_fn, validate=None) -> tuple:
+    """Per neuron: the sum of ``elem_fn(pred, y)`` over valid bins and their count, ``(N,)`` each,
+    computed block by block of neurons (the trial mean ``y`` of one block at a time)."""
     pred = as_4d(pred, "pred")
     target = as_4d(target, "gt")
     check_pair(pred, target)
-    y = psth(target, mask).to(pred.dtype)[:, :, None]
-    valid = ~torch.isnan(y)
-    m = bin_mask(mask, tuple(pred.shape), pred.device)
-    valid = valid if m is None else valid & m
-    return pred, torch.where(valid, y, torch.zeros((), dtype=y.dtype, device=y.device)), valid
+    m = bin_mask(mask, (pred.shape[0], pred.shape[1], 1, pred.shape[3]), pred.device)
+    sums, counts = [], []
+    for sl in neuron_blocks(target):
+        with torch.no_grad():
+            y = psth(target[:, sl], None if m is None else m[:, sl], pred.dtype)[:, :, None]
+            valid = ~torch.isnan(y)
+            if m is not None:
+                valid = valid & m[:, sl]
+            y = torch.where(valid, y, torch.zeros((), dtype=y.dtype, device=y.device))
+        p = pred[:, sl]
+        if validate is not None:
+            validate(p, y, valid)
+        elem = torch.where(valid, elem_fn(p, y), torch.zeros((), dtype=pred.dtype, device=pred.device))
+        sums.append(elem.sum(dim=(0, 2, 3)))
+        counts.append(valid.sum(dim=(0, 2, 3)))
+    return torch.cat(sums), torch.cat(counts)
 
 
-def _reduce_loss(elem: torch.Tensor, valid: torch.Tensor, reduction: str) -> torch.Tensor:
+def _reduce_loss(total: torch.Tensor, count: torch.Tensor, reduction: str) -> torch.Tensor:
     """Per-neuron means over valid bins, then the mean / sum over neurons (no host sync)."""
     check_option("reduction", reduction, REDUCTIONS)
-    zero = torch.zeros((), dtype=elem.dtype, device=elem.device)
-    elem = torch.where(valid, elem, zero)
-    count = valid.sum(dim=(0, 2, 3))
+    zero = torch.zeros((), dtype=total.dtype, device=total.device)
     has = count > 0
-    per = elem.sum(dim=(0, 2, 3)) / count.clamp(min=1)  # a finite value everywhere: NaN-free gradients
+    per = total / count.clamp(min=1)  # a finite value everywhere: NaN-free gradients
     if reduction == "none":
         return torch.where(has, per, torch.full_like(per, float("nan")))
-    total = torch.where(has, per, zero).sum()
+    s = torch.where(has, per, zero).sum()
     if reduction == "sum":
-        return total
+        return s
     n = has.sum()
-    return torch.where(n > 0, total / n.clamp(min=1), torch.full_like(total, float("nan")))
+    return torch.where(n > 0, s / n.clamp(min=1), torch.full_like(s, float("nan")))
 
 
 def poisson_loss(pred, gt=None, mask=None, reduction: str = "mean", log_input: bool = False,
@@ -74,14 +85,17 @@ def poisson_loss(pred, gt=None, mask=None, reduction: str = "mean", log_input: b
     torch.Tensor, in ``pred``'s dtype: a scalar, or ``(N,)`` for ``'none'``.
     """
     gt = target_arg(gt, target)
-    pred, y, valid = _target(pred, gt, mask)
-    if validate_input:
-        if not log_input and bool((torch.where(valid, pred, torch.zeros_like(pred)) < 0).any()):
+
+    def check(p, y, valid):
+        if not log_input and bool((torch.where(valid, p, torch.zeros_like(p)) < 0).any()):
             raise ValueError("poisson_loss: pred holds negative rates (pass log_input=True for log-rates)")
         if bool((y < 0).any()):
             raise ValueError("poisson_loss: the target holds negative values; a Poisson count cannot be negative")
-    elem = torch.exp(pred) - y * pred if log_input else pred - y * torch.log(pred.clamp(min=eps))
-    return _reduce_loss(elem, valid, reduction)
+
+    def elem(p, y):
+        return torch.exp(p) - y * p if log_input else p - y * torch.log(p.clamp(min=eps))
+
+    return _reduce_loss(*_per_neuron(pred, gt, mask, elem, check if validate_input else None), reduction)
 
 
 def mse_loss(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) -> torch.Tensor:
@@ -106,5 +120,4 @@ def mse_loss(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) 
     torch.Tensor, in ``pred``'s dtype.
     """
     gt = target_arg(gt, target)
-    pred, y, valid = _target(pred, gt, mask)
-    return _reduce_loss((pred - y) ** 2, valid, reduction)
+    return _reduce_loss(*_per_neuron(pred, gt, mask, lambda p, y: (p - y) ** 2), reduction)
