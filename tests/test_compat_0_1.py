@@ -278,7 +278,7 @@ def test_ccmax_is_hsu_by_default_and_one_without_repeats():
     out = ds.compute_neuron_quality()
     x = ds.responses[0][0].numpy().astype(np.float64)
     r = np.corrcoef(x[0], x[1])[0, 1]  # R = 2: a single split
-    assert ds.nrn_meta[0]["ccmax"] == pytest.approx(np.sqrt(2 * r / (1 + r)), rel=1e-9)
+    assert ds.nrn_meta[0]["ccmax"] == pytest.approx(np.sqrt(2 * r / (1 + r)), rel=1e-6)  # Gram matrix in float32, the data's precision
     assert ds.nrn_meta[1]["ccmax"] == 1.0 and out["ccmax_n_stims"].tolist() == [1.0, 0.0]
     assert np.isnan(ds.compute_neuron_quality(method="schoppe")["ccmax"][1].item())
 

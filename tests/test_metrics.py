@@ -323,7 +323,7 @@ def test_hsu_ccmax_against_a_direct_split_half():
                 num += T * np.sqrt(2 * r / (1 + r))
                 den += T
         expected = num / den if den else float("nan")  # repeats, but no stimulus with r > 0
-        assert out["ccmax"][n].item() == pytest.approx(expected, rel=1e-9, nan_ok=True)
+        assert out["ccmax"][n].item() == pytest.approx(expected, rel=1e-6, nan_ok=True)  # the Gram matrix is in the data's float32
     assert out["ccmax"][0] > 0.8 and out["ccmax_n_stims"][0] == 3
 
 

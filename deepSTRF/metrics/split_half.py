@@ -17,12 +17,31 @@ model predictions. Network 15: 91-109.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from math import comb
 
 import numpy as np
 
+@functools.lru_cache(maxsize=64)
+def _half_splits(R: int, max_splits: int, seed: int) -> np.ndarray:
+    out = _draw_splits(R, max_splits, seed)
+    out.setflags(write=False)
+    return out
+
+
 def half_splits(R: int, max_splits: int = 126, seed: int = 0) -> np.ndarray:
+    """``(K, R)`` bool: row ``k`` marks the first half of split ``k`` (``R // 2`` repeats).
+
+    Every distinct split (a split and its mirror counted once) when there are
+    at most ``max_splits``, else ``max_splits`` distinct random ones, drawn
+    with ``seed``. ``R = 10`` has exactly 126 distinct splits. (Cached: the
+    same splits serve every block of the same ``R``.)
+    """
+    return _half_splits(int(R), int(max_splits), int(seed))
+
+
+def _draw_splits(R: int, max_splits: int = 126, seed: int = 0) -> np.ndarray:
     """``(K, R)`` bool: row ``k`` marks the first half of split ``k`` (``R // 2`` repeats).
 
     Every distinct split (a split and its mirror counted once) when there are
@@ -64,27 +83,42 @@ def split_half_r(x: np.ndarray, max_splits: int = 126, seed: int = 0) -> np.ndar
     Blocks without NaN use each block's ``R x R`` Gram matrix, so the cost
     does not grow with the number of splits times ``T``.
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
     P, R, T = x.shape
     first = half_splits(R, max_splits, seed).astype(np.float64)  # (K, R)
-    w, u = first / first[0].sum(), (1.0 - first) / (R - first[0].sum())
     r = np.full((P, len(first)), np.nan)
     clean = ~np.isnan(x).any(axis=(1, 2))
     if clean.any():
         c = x[clean]
-        G = np.matmul(c, c.transpose(0, 2, 1))  # (P, R, R)
-        m = c.sum(axis=2)
-        sa, sb = m @ w.T, m @ u.T
-        saa = np.einsum("kr,prs,ks->pk", w, G, w)
-        sbb = np.einsum("kr,prs,ks->pk", u, G, u)
-        sab = np.einsum("kr,prs,ks->pk", w, G, u)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            va, vb = saa - sa * sa / T, sbb - sb * sb / T
-            rc = (sab - sa * sb / T) / np.sqrt(va * vb)
-        rc[(va <= 1e-12 * np.abs(saa)) | (vb <= 1e-12 * np.abs(sbb)) | (T < 2)] = np.nan
-        r[clean] = rc
+        G = np.matmul(c, c.transpose(0, 2, 1)).astype(np.float64)  # (P, R, R), in the data's precision
+        r[clean] = split_rs_from_gram(G, c.sum(axis=2, dtype=np.float64), T, max_splits, seed)
     for p in np.flatnonzero(~clean):
-        r[p] = _r_with_nan(x[p], first)
+        r[p] = _r_with_nan(x[p].astype(np.float64), first)
+    return mean_r(r)
+
+
+def split_rs_from_gram(G: np.ndarray, m: np.ndarray, T: int, max_splits: int = 126, seed: int = 0) -> np.ndarray:
+    """Split-half correlations ``(P, K)`` of NaN-free blocks from their Gram matrices
+    ``G`` ``(P, R, R)`` (``x x^T`` over the ``T`` bins) and repeat sums ``m`` ``(P, R)``."""
+    R = G.shape[1]
+    first = half_splits(R, max_splits, seed).astype(np.float64)
+    w, u = first / first[0].sum(), (1.0 - first) / (R - first[0].sum())
+    sa, sb = m @ w.T, m @ u.T
+    Gw, Gu = G @ w.T, G @ u.T  # (P, R, K): BLAS, not einsum
+    saa = (w.T[None] * Gw).sum(axis=1)
+    sbb = (u.T[None] * Gu).sum(axis=1)
+    sab = (w.T[None] * Gu).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        va, vb = saa - sa * sa / T, sbb - sb * sb / T
+        rc = (sab - sa * sb / T) / np.sqrt(va * vb)
+    rc[(va <= 1e-12 * np.abs(saa)) | (vb <= 1e-12 * np.abs(sbb)) | (T < 2)] = np.nan
+    return rc
+
+
+def mean_r(r: np.ndarray) -> np.ndarray:
+    """The mean over splits (axis 1) of the finite correlations, NaN where none is."""
     fin = np.isfinite(r)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(fin, r, 0.0).sum(axis=1) / fin.sum(axis=1)

@@ -66,15 +66,24 @@ class QualityMixin:
         N = self.N_neurons
         acc = {k: torch.zeros(N, dtype=torch.float64) for k in TOTAL_KEYS}
         hsu_sum, hsu_w, hsu_n = np.zeros(N), np.zeros(N), np.zeros(N)
-        for part, x in _groups(store, pairs):
-            s = repeat_sums(torch.from_numpy(x).unsqueeze(1))
-            idx = torch.from_numpy(store.pair_nrn[part].astype(np.int64))
-            for k in TOTAL_KEYS:
-                acc[k].index_add_(0, idx, s[k][:, 0])
-            if method == "hsu":
-                from ..metrics.split_half import spearman_brown_ccmax, split_half_r
+        from ..metrics.split_half import mean_r, spearman_brown_ccmax, split_half_r, split_rs_from_gram
 
-                c = spearman_brown_ccmax(split_half_r(x, max_ccmax_iters))
+        for part, x in _groups(store, pairs):
+            idx = torch.from_numpy(store.pair_nrn[part].astype(np.int64))
+            if not np.isnan(x).any():  # the usual case: every statistic from each block's Gram matrix
+                xd = x.astype(np.float64)
+                G = np.matmul(xd, xd.transpose(0, 2, 1))  # (P, R, R), float64
+                m = xd.sum(axis=2)
+                s = _sums_from_gram(G, m, x.shape[2])
+                r = mean_r(split_rs_from_gram(G, m, x.shape[2], max_ccmax_iters)) if method == "hsu" else None
+            else:
+                s = repeat_sums(torch.from_numpy(x).unsqueeze(1).double())
+                s = {k: s[k][:, 0] for k in TOTAL_KEYS}
+                r = split_half_r(x, max_ccmax_iters) if method == "hsu" else None
+            for k in TOTAL_KEYS:
+                acc[k].index_add_(0, idx, torch.as_tensor(s[k], dtype=torch.float64))
+            if method == "hsu":
+                c = spearman_brown_ccmax(r)
                 ok = np.isfinite(c)
                 nrn, T = store.pair_nrn[part][ok], x.shape[2]
                 np.add.at(hsu_sum, nrn, c[ok] * T)
@@ -101,8 +110,23 @@ class QualityMixin:
         return out
 
 
+def _sums_from_gram(G: np.ndarray, m: np.ndarray, T: int) -> dict:
+    """:func:`deepSTRF.metrics.reliability.repeat_sums`'s totals of NaN-free blocks ``(P, R, T)``
+    from their Gram matrices ``G`` ``(P, R, R)`` and repeat sums ``m`` ``(P, R)`` (float64):
+    the PSTH's sum is ``sum(m) / R``, its sum of squares ``sum(G) / R^2``, and the repeats'
+    sum of squares ``trace(G)``."""
+    R = G.shape[1]
+    s1 = m.sum(axis=1) / R
+    s2 = G.sum(axis=(1, 2)) / R**2
+    v = (np.trace(G, axis1=1, axis2=2) - R * s2) / (R - 1)  # sum over bins of the variance across repeats
+    Tt = np.full(len(G), float(T))
+    ok = Tt >= 2
+    out = {"T": Tt, "S1": s1, "S2": s2, "Vr": v / R, "V": v, "W": s2 - s1**2 / np.maximum(Tt, 1)}
+    return {k: np.where(ok, val, 0.0) for k, val in out.items()}
+
+
 def _groups(store, pairs):
-    """Yield ``(pair indices, float64 array (P, R, T))`` of pairs sharing ``(R, T)``, in slices."""
+    """Yield ``(pair indices, float32 array (P, R, T))`` of pairs sharing ``(R, T)``, in slices."""
     T_of = store.stim_T[store.pair_stim[pairs]]
     R_of = store.pair_reps[pairs].astype(np.int64)
     for R, T in sorted({(int(r), int(t)) for r, t in zip(R_of, T_of)}):
@@ -110,4 +134,4 @@ def _groups(store, pairs):
         step = max(1, _SLICE_VALUES // (R * T))
         for i in range(0, len(group), step):
             part = group[i : i + step]
-            yield part, np.stack([store.block(int(p)) for p in part]).astype(np.float64)
+            yield part, np.stack([store.block(int(p)) for p in part])  # float32, as stored
