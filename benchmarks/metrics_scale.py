@@ -3,9 +3,10 @@
 Batch: (B=8, N=500, R=10, T=2000) float32 Poisson responses with 10 % of
 the repeats NaN (320 MB). Each metric runs in a fresh process: its first
 call (what an evaluation loop pays per batch), the best of 3 later calls,
-and a call's peak extra memory (the process's peak RSS during the second
-call over its RSS before it, ``/proc/self/clear_refs`` resetting the peak:
-the first call also pays the libraries' one-time start-up).
+and the peak extra memory of the first and of a later call (the process's
+peak RSS during the call over its RSS before it, ``/proc/self/clear_refs``
+resetting the peak; the first call's includes the libraries' one-time
+start-up, a later call's what the allocator could not reuse).
 Datasets: an NS1-sized one (119 neurons x 20 stims x 20 repeats x 999 bins)
 and, with --wingert, the full-scale synthetic release of paradigm_scale.py
 (about 7 GiB of memory, a minute to build).
@@ -62,18 +63,20 @@ def child(label: str, repeat: int) -> int:
     torch.set_num_threads(os.cpu_count() or 1)
     pred, resp = the_batch(np.random.default_rng(0))
     fn = CASES[label]
-    t = time.perf_counter()
-    fn(pred, resp)
-    first = time.perf_counter() - t
-    # the memory of a call, apart from one-time library start-up (thread pools, kernels)
-    before = _mib("VmRSS")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # the peak RSS starts again from here
-    fn(pred, resp)
-    extra = _mib("VmHWM") - before
+
+    def peak_of_a_call() -> tuple[float, float]:
+        before = _mib("VmRSS")
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # the peak RSS starts again from here
+        t = time.perf_counter()
+        fn(pred, resp)
+        return time.perf_counter() - t, _mib("VmHWM") - before
+
+    first, extra_first = peak_of_a_call()  # includes the libraries' one-time start-up
+    _, extra = peak_of_a_call()
     lo, _ = best_of(lambda: fn(pred, resp), repeat)
-    print(f"{label:<48s} first {first:6.3f} s   best of {repeat} {lo:6.3f} s   peak extra {extra:6.1f} MiB",
-          flush=True)
+    print(f"{label:<44s} first {first:6.3f} s  best of {repeat} {lo:6.3f} s  peak extra: first call "
+          f"{extra_first:6.1f} MiB, later {extra:5.1f} MiB", flush=True)
     return 0
 
 

@@ -142,48 +142,38 @@ def _split_half_r(x: torch.Tensor, m, keys: torch.Tensor) -> torch.Tensor:
     """Mean correlation between the PSTHs of two random halves of the repeats
     of ``x`` ``(B, n, R, T)``, over the splits in ``keys`` ``(S, B, n, R)``; ``(n,)``.
 
-    Each neuron's correlation pools the bins of all its stimuli. When every
-    valid repeat of a (stimulus, neuron) is valid on the same bins (NaN
-    repeats, padding), the halves' sums come from the ``R x R`` Gram matrix
-    of the repeats, so the cost of a split does not grow with ``T``;
-    otherwise each split is formed explicitly.
+    Each neuron's correlation pools the bins of all its stimuli. A repeat
+    counts where it has any value; a bin counts where every counted repeat
+    of that (stimulus, neuron) has a value (NaN repeats and padding drop out
+    whole; a bin where only some repeats are NaN is left out). The halves'
+    sums then come from the ``R x R`` Gram matrix of the repeats, so a split
+    costs nothing in ``T``, and there is no host sync.
     """
     x = x.double()
     valid = ~torch.isnan(x)
     if m is not None:
         valid = valid & m
     z = torch.zeros((), dtype=x.dtype, device=x.device)
-    xz = torch.where(valid, x, z)
     valid_rep = valid.any(dim=3)  # (B, n, R)
-    valid_bin = valid.any(dim=2)  # (B, n, T)
+    valid_bin = (valid | ~valid_rep.unsqueeze(-1)).all(dim=2) & valid.any(dim=2)  # (B, n, T)
+    xz = torch.where(valid_rep.unsqueeze(-1) & valid_bin.unsqueeze(-2), x, z)
     w1, w2, enough = _split_weights(valid_rep, keys, x.dtype)
-    separable = torch.equal(valid, valid_rep.unsqueeze(-1) & valid_bin.unsqueeze(-2))
-    if separable:
-        gram = xz @ xz.transpose(-1, -2)  # (B, n, R, R)
-        msum = xz.sum(dim=-1)  # (B, n, R)
-        nb = torch.where(enough, valid_bin.sum(dim=-1).to(x.dtype), z)  # bins used per (stimulus, neuron)
-        e = enough.to(x.dtype)
-        sa, sb = (w1 * msum).sum(-1) * e, (w2 * msum).sum(-1) * e  # (S, B, n)
-        saa = torch.einsum("sbnr,bnrq,sbnq->sbn", w1, gram, w1) * e
-        sbb = torch.einsum("sbnr,bnrq,sbnq->sbn", w2, gram, w2) * e
-        sab = torch.einsum("sbnr,bnrq,sbnq->sbn", w1, gram, w2) * e
-        n = nb.sum(dim=0)  # (n,)
-        ma, mb = sa.sum(1) / n, sb.sum(1) / n  # (S, n)
-        cov = sab.sum(1) / n - ma * mb
-        va = saa.sum(1) / n - ma * ma
-        vb = sbb.sum(1) / n - mb * mb
-        r = cov / torch.sqrt(va * vb)
-        r = torch.where((n >= 2) & (va > 1e-12 * saa.sum(1) / n) & (vb > 1e-12 * sbb.sum(1) / n), r,
-                        torch.full_like(r, float("nan")))
-    else:
-        vf = valid.to(x.dtype)
-        rs = []
-        for a, b in zip(w1 > 0, w2 > 0):
-            w = torch.stack([a, b], dim=2).to(x.dtype)  # (B, n, 2, R)
-            halves = (w @ xz) / (w @ vf)  # (B, n, 2, T); NaN where a half is empty
-            halves = torch.where(enough[..., None, None], halves, torch.full_like(halves, float("nan")))
-            rs.append(_pearson(paired_moments(halves[:, :, 0], halves[:, :, 1])))
-        r = torch.stack(rs)
+    gram = xz @ xz.transpose(-1, -2)  # (B, n, R, R)
+    msum = xz.sum(dim=-1)  # (B, n, R)
+    nb = torch.where(enough, valid_bin.sum(dim=-1).to(x.dtype), z)  # bins used per (stimulus, neuron)
+    e = enough.to(x.dtype)
+    sa, sb = (w1 * msum).sum(-1) * e, (w2 * msum).sum(-1) * e  # (S, B, n)
+    saa = torch.einsum("sbnr,bnrq,sbnq->sbn", w1, gram, w1) * e
+    sbb = torch.einsum("sbnr,bnrq,sbnq->sbn", w2, gram, w2) * e
+    sab = torch.einsum("sbnr,bnrq,sbnq->sbn", w1, gram, w2) * e
+    n = nb.sum(dim=0)  # (n,)
+    ma, mb = sa.sum(1) / n, sb.sum(1) / n  # (S, n)
+    cov = sab.sum(1) / n - ma * mb
+    va = saa.sum(1) / n - ma * ma
+    vb = sbb.sum(1) / n - mb * mb
+    r = cov / torch.sqrt(va * vb)
+    r = torch.where((n >= 2) & (va > 1e-12 * saa.sum(1) / n) & (vb > 1e-12 * sbb.sum(1) / n), r,
+                    torch.full_like(r, float("nan")))
     return r.nanmean(dim=0)
 
 
