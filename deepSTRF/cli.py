@@ -140,6 +140,19 @@ def cache_command(args) -> int:
 
     roots = cache_roots(args.path)
     if args.action == "clear":
+        targets = clear_caches(roots, args.name, dry_run=True)
+        if not targets:
+            print("no cache to remove")
+            return 0
+        if not args.yes:
+            listing = "".join(f"\n  {f}" for f in targets)
+            if not sys.stdin.isatty():
+                raise ValueError(f"would delete {len(targets)} cache folder(s); pass --yes to delete them "
+                                 f"(there is no terminal to ask on):{listing}")
+            print(f"deepstrf cache clear: {len(targets)} folder(s) to delete:{listing}")
+            if input("delete them? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("nothing deleted")
+                return 1
         removed = clear_caches(roots, args.name)
         print("\n".join(f"removed {f}" for f in removed) or "no cache to remove")
         return 0
@@ -203,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("name", nargs="?", default=None,
                    help="only this dataset's caches (e.g. NS1 or NS1Dataset)")
     p.add_argument("--path", action="append", default=None, help="also look under this data folder; repeatable")
+    p.add_argument("--yes", action="store_true", help="clear: delete without asking")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":

@@ -121,7 +121,7 @@ def test_a_cache_without_its_manifest_is_replaced_and_clear_can_remove_one(tmp_p
     os.remove(os.path.join(root, folder, "manifest.json"))  # damaged again: listed, and removable
     assert main(["cache", "list"]) == 0
     assert "(incomplete: its manifest is lost" in capsys.readouterr().out
-    assert main(["cache", "clear"]) == 0
+    assert main(["cache", "clear", "--yes"]) == 0
     assert f"removed {os.path.join(root, folder)}" in capsys.readouterr().out and caches(root) == []
 
 

@@ -164,7 +164,9 @@ def test_cache_key_follows_content_arguments_and_sources(tmp_path):
     (tmp_path / "b.wav").write_bytes(b"RIFF")
     fp = source_fingerprint(str(tmp_path))
     name, desc = cache_key(NS1Dataset, {"path": "/x", "dt_ms": 5.0, "smooth": True, "download": False}, fp)
-    assert name.startswith("NS1Dataset-") and desc["arguments"] == {"dt_ms": 5.0, "smooth": True}
+    assert name.startswith("NS1Dataset-") and desc["arguments"] == {"dt_ms": 5, "smooth": True}
+    assert cache_key(NS1Dataset, {"dt_ms": 5, "smooth": True}, fp)[0] == name  # 5 and 5.0: one cache
+    assert cache_key(NS1Dataset, {"dt_ms": 5.5, "smooth": True}, fp)[1]["arguments"]["dt_ms"] == 5.5
     same, _ = cache_key(NS1Dataset, {"path": "/elsewhere/../x", "smooth": True, "dt_ms": 5.0, "download": True}, fp)
     assert same == name  # path spelling, download flag and argument order do not matter
     assert cache_key(NS1Dataset, {"dt_ms": 5.0, "smooth": False}, fp)[0] != name
@@ -293,12 +295,15 @@ def test_cli_cache_list_and_clear(tmp_path, monkeypatch, capsys):
     assert "SimulatedDataset(seed=3)" in out and "2 cache(s)" in out and "h old" in out
     assert main(["cache", "clear", "NS1", "--path", str(tmp_path / "elsewhere")]) == 0
     assert "no cache to remove" in capsys.readouterr().out
-    assert main(["cache", "clear", "simulated", "--path", str(tmp_path / "elsewhere")]) == 0
+    assert main(["cache", "clear", "simulated", "--path", str(tmp_path / "elsewhere")]) == 2  # no --yes, no tty
+    assert "would delete 2 cache folder(s); pass --yes" in capsys.readouterr().err
+    assert main(["cache", "list", "--path", str(tmp_path / "elsewhere")]) == 0 and "2 cache(s)" in capsys.readouterr().out
+    assert main(["cache", "clear", "simulated", "--path", str(tmp_path / "elsewhere"), "--yes"]) == 0
     assert capsys.readouterr().out.count("removed ") == 2
     left = outside / ".deepstrf" / "processed" / ".build-0123456789ab"  # what a killed build leaves
     left.mkdir()
     (left / "build-resp-x.npy").write_bytes(b"\x93NUMPY")
-    assert main(["cache", "clear", "--path", str(tmp_path / "elsewhere")]) == 0
+    assert main(["cache", "clear", "--path", str(tmp_path / "elsewhere"), "--yes"]) == 0
     assert f"removed {left}" in capsys.readouterr().out and not left.exists()
     assert not [p for p in (inside / ".deepstrf" / "processed").iterdir() if p.is_dir()]
     assert main(["cache", "list", "--path", str(tmp_path / "elsewhere")]) == 0

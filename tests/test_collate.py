@@ -121,3 +121,8 @@ def test_large_batches_reuse_only_released_buffers():
     fourth = neural_collate_averaged([ds[0], ds[0]])["responses"]
     assert (fourth[1, 9] == 9).all()
     assert fourth.data_ptr() in {first_ptr, ptr}  # a released buffer was refilled
+
+
+def test_a_dataloader_without_neural_collate_says_what_to_pass(tiny):
+    with pytest.raises(TypeError, match="needs collate_fn=neural_collate"):
+        next(iter(DataLoader(tiny, batch_size=2)))  # stimuli of different lengths, ragged responses

@@ -138,9 +138,11 @@ def _canonical(v):
     if isinstance(v, dict):
         return {str(k): _canonical(x) for k, x in sorted(v.items(), key=lambda kv: repr(kv[0]))}
     if isinstance(v, np.generic):
-        return v.item()
+        v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
         return repr(v)
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)  # dt_ms=10 and dt_ms=10.0 load the same data: one cache
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     raise UnkeyableArgument(f"argument value of type {type(v).__name__} cannot key a cache")

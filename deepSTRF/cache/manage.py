@@ -114,7 +114,7 @@ def _is_class(class_name: str, name: str) -> bool:
     return name_key(class_name.rsplit(".", 1)[-1]) == name_key(name)
 
 
-def clear_caches(roots: list[str], name: str | None = None) -> list[str]:
+def clear_caches(roots: list[str], name: str | None = None, dry_run: bool = False) -> list[str]:
     """Delete the caches under ``roots`` (only those of class ``name``, matched case-insensitively
     with or without the ``Dataset`` suffix, when given; without ``name``, also the temporary folders
     of builds that were interrupted); return the folders removed.
@@ -125,11 +125,13 @@ def clear_caches(roots: list[str], name: str | None = None) -> list[str]:
         Folders holding caches.
     name : str, optional
         Only this dataset's caches (any spelling); without it, every cache and every leftover build folder.
+    dry_run : bool, default False
+        Only say which folders would be removed.
 
     Returns
     -------
     list of str
-        The folders removed.
+        The folders removed (or, with ``dry_run``, that would be).
     """
     want = None if name is None else name.lower().removesuffix("dataset")
     removed = []
@@ -138,10 +140,12 @@ def clear_caches(roots: list[str], name: str | None = None) -> list[str]:
             for entry in sorted(os.listdir(root)):
                 path = os.path.join(root, entry)
                 if os.path.isdir(path) and (entry.startswith(".build-") or ".tmp-" in entry):
-                    shutil.rmtree(path, ignore_errors=True)
+                    if not dry_run:
+                        shutil.rmtree(path, ignore_errors=True)
                     removed.append(path)
     for entry in list_caches(roots):
         if want is None or _is_class(entry["class"], name):
-            shutil.rmtree(entry["folder"])
+            if not dry_run:
+                shutil.rmtree(entry["folder"])
             removed.append(entry["folder"])
     return removed

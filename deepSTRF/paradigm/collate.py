@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..errors import DatasetKeyError, DatasetValueError
+from ..errors import DatasetKeyError, DatasetTypeError, DatasetValueError
 from .buffers import POOL
 from .views import ResponseList, ResponseRow, nanmean_rows
 
@@ -150,3 +150,24 @@ def _fill(row, out: np.ndarray, average: bool) -> None:
                 out[k, : a.shape[1]] = nanmean_rows(a)
             else:
                 out[k, : a.shape[0], : a.shape[1]] = a
+
+
+def _refuse_default_collate(batch, *, collate_fn_map=None):
+    raise DatasetTypeError(
+        "a DataLoader over a deepSTRF dataset needs collate_fn=neural_collate (or neural_collate_averaged), "
+        "from deepSTRF.utils: each item's responses are ragged (R x T per neuron, the (1, 1) sentinel where "
+        "a neuron did not hear the stimulus), which torch's default collate cannot stack"
+    )
+
+
+def _register_hint() -> None:
+    """Make torch's default collate explain itself on our items (torch's documented extension
+    point for custom types; skipped if a future torch moves it)."""
+    try:
+        from torch.utils.data._utils.collate import default_collate_fn_map
+    except ImportError:  # pragma: no cover
+        return
+    default_collate_fn_map.setdefault(ResponseList, _refuse_default_collate)
+
+
+_register_hint()

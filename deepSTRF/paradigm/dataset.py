@@ -410,14 +410,14 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
 
     def _batch(self, stims: list) -> dict:
         items = [self._item(s) for s in stims]
-        keys = ("stims", "responses", "pair_mask", "stim_meta")
+        keys = ("responses", "stims", "pair_mask", "stim_meta")
         return Item({k: [it[k] for it in items] for k in keys})
 
     def _item(self, s: int) -> dict:
         row = ResponseRow.for_neurons(self._store(), s, self._active(), self._nrn_position())
-        return Item(
-            stims=self._stim_store.tensor(s),
+        return Item(  # responses first: torch's default collate meets them (and our hint) before the stims
             responses=ResponseList.of_row(row),
+            stims=self._stim_store.tensor(s),
             pair_mask=row.valid_mask,
             stim_meta=self.stim_meta[s],
         )
