@@ -183,8 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the full traceback of an error")
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="deepstrf", description="deepSTRF datasets and baseline models",
                                      parents=[common])
+    parser.add_argument("--version", action="version", version=f"deepstrf {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_parser = sub.add_parser
     sub.add_parser = lambda *a, **k: _add_parser(*a, parents=[common], **k)

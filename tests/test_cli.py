@@ -45,3 +45,18 @@ def test_unknown_dataset_is_a_clear_error(capsys):
 def test_python_dash_m():
     res = subprocess.run([sys.executable, "-m", "deepSTRF", "--help"], capture_output=True, text=True)
     assert res.returncode == 0 and "demo" in res.stdout and "fit" in res.stdout and "info" in res.stdout
+
+
+def test_help_and_version_do_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom deepSTRF.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "fit" in out and "demo" in out and out.strip().endswith("False")
+    version = subprocess.run([sys.executable, "-m", "deepSTRF", "--version"], capture_output=True, text=True)
+    from deepSTRF import __version__
+
+    assert version.returncode == 0 and version.stdout.strip() == f"deepstrf {__version__}"

@@ -1,6 +1,6 @@
 """NaN-aware Hann smoothing of response rows along time.
 
-The kernel (see ``formats/CORRECTIONS.md``): ``K = round(window_ms / dt_ms)``,
+The kernel (a deliberate difference from deepSTRF 0.1.0, see the README): ``K = round(window_ms / dt_ms)``,
 made odd, at least 3; the ``K`` interior points of a Hann window of length
 ``K + 2`` (no zero end taps), normalised to sum 1. At ``dt_ms = 10`` and
 ``window_ms = 21`` that is ``[0.25, 0.5, 0.25]``.
