@@ -62,8 +62,36 @@ def _table(rows: list[tuple]) -> str:
     return "\n".join([fmt.format(*head), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in rows])
 
 
+def output_path(path: str, default_suffix: str | None = None) -> str:
+    """The file a command will write (``default_suffix`` added when the name has none, as
+    matplotlib does), checked before any work: its folder exists and is writable, it is not a folder.
+
+    Parameters
+    ----------
+    path : str
+        The path the user gave.
+    default_suffix : str, optional
+        E.g. ``'.png'``.
+    """
+    import os
+
+    out = os.path.abspath(os.path.expanduser(path))
+    if default_suffix and not os.path.splitext(out)[1]:
+        out += default_suffix
+    folder = os.path.dirname(out)
+    if os.path.isdir(out):
+        raise ValueError(f"{path} is a folder; give a file name")
+    if not os.path.isdir(folder):
+        raise ValueError(f"cannot write {out}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"cannot write {out}: the folder {folder} is not writable")
+    return out
+
+
 def demo(fig_path: str | None = "deepstrf_demo.png", seed: int = 0, progress: bool = True) -> dict:
     """Fit the ridge STRF and the LN model on the simulated dataset; print a table; write a figure."""
+    if fig_path:
+        fig_path = output_path(fig_path, ".png")  # checked before the fits, and the name reported is the real one
     from .datasets.audio import SimulatedDataset
     from .datasets.zoo import standard_split
     from .evaluation import collate_stims, score, strf_similarity, train_model
@@ -113,13 +141,18 @@ def fit_command(args) -> int:
     from .datasets.zoo import load_dataset, standard_split
     from .evaluation import collate_stims, score, train_model
 
+    out_path = output_path(args.out) if args.out else None  # before the load and the fit
     ds = load_dataset(args.dataset, path=args.path, download=args.download)
     est, test = standard_split(ds)
     t = time.perf_counter()
     model = train_model(args.model, ds, est, seed=args.seed, progress=sys.stderr.isatty())
     sc = score(model, collate_stims(ds, test))
+    from . import __version__
+
     out = {
-        "dataset": args.dataset, "model": args.model, "n_est": len(est), "n_test": len(test),
+        "dataset": args.dataset, "model": args.model, "seed": args.seed, "deepSTRF": __version__,
+        "n_est": len(est), "n_test": len(test),
+        "neurons": [ds.nrn_meta[n].get("cell_id", n) for n in ds.active_neurons],
         "n_neurons": len(ds.active_neurons), "fit_seconds": round(time.perf_counter() - t, 2),
         "median_cc": float(np.nanmedian(sc["cc"])), "median_cc_norm": float(np.nanmedian(sc["cc_norm"])),
         "cc": [None if np.isnan(v) else float(v) for v in sc["cc"]],
@@ -127,10 +160,10 @@ def fit_command(args) -> int:
     }
     print(f"{args.model} on {args.dataset}: median CC {out['median_cc']:.3f}, median normalised CC "
           f"{out['median_cc_norm']:.3f} over {out['n_neurons']} neurons ({len(test)} test stimuli)")
-    if args.out:
-        with open(args.out, "w") as f:
+    if out_path:
+        with open(out_path, "w") as f:
             json.dump(out, f, indent=1)
-        print(f"results written to {args.out}")
+        print(f"results written to {out_path}")
     return 0
 
 
@@ -249,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"deepstrf {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (KeyError, ValueError, RuntimeError, OSError) as err:
+    except (KeyError, ValueError, RuntimeError, OSError, ImportError) as err:  # ImportError: a missing extra
         if getattr(args, "debug", False):
             raise
         print(f"deepstrf {args.command}: {_one_line(err)}", file=sys.stderr)

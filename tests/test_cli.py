@@ -60,3 +60,29 @@ def test_help_and_version_do_not_import_torch():
     from deepSTRF import __version__
 
     assert version.returncode == 0 and version.stdout.strip() == f"deepstrf {__version__}"
+
+
+def test_a_missing_extra_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from deepSTRF.testing import fake_release
+
+    kwargs = fake_release("AliceEEG", tmp_path / "data")
+    monkeypatch.setitem(sys.modules, "mne", None)  # as if mne were not installed
+    assert main(["info", "AliceEEG", "--path", kwargs["path"]]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and 'pip install "deepSTRF[eeg]"' in err and "Traceback" not in err
+
+
+def test_output_paths_are_checked_before_any_work(tmp_path, capsys):
+    import time
+
+    t = time.perf_counter()
+    assert main(["demo", "--fig", str(tmp_path / "nowhere" / "fig")]) == 2
+    assert main(["fit", "simulated", "--out", str(tmp_path / "nowhere" / "r.json")]) == 2
+    assert time.perf_counter() - t < 5  # refused before fitting anything
+    err = capsys.readouterr().err
+    assert err.count("does not exist") == 2 and str(tmp_path / "nowhere" / "fig.png") in err
+    from deepSTRF.cli import output_path
+
+    assert output_path(str(tmp_path / "myfig"), ".png") == str(tmp_path / "myfig.png")  # the name written
