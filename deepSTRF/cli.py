@@ -145,7 +145,7 @@ def fit_command(args) -> int:
     ds = load_dataset(args.dataset, path=args.path, download=args.download)
     est, test = standard_split(ds)
     t = time.perf_counter()
-    model = train_model(args.model, ds, est, seed=args.seed, progress=sys.stderr.isatty())
+    model = train_model(args.model, ds, est, seed=args.seed, progress=True)
     sc = score(model, collate_stims(ds, test))
     from . import __version__
 
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
-            demo(args.fig or None, seed=args.seed, progress=sys.stderr.isatty())
+            demo(args.fig or None, seed=args.seed, progress=True)
             return 0
         if args.command == "fit":
             return fit_command(args)

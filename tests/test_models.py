@@ -164,3 +164,28 @@ def test_cnn_learns_something_quickly():
     hist = fit(model, ds, train, val, lr=3e-3, max_epochs=8, patience=8, progress=False)
     assert hist["val_loss"][-1] < hist["val_loss"][0]
     assert np.nanmedian(score(model, collate_stims(ds, test))["cc"]) > 0.3
+
+
+def test_fit_progress_knows_early_stopping_and_works_in_a_log(monkeypatch):
+    import io
+
+    from deepSTRF.models.progress import FitProgress
+    from deepSTRF.models.training import fit_threads
+
+    log = io.StringIO()  # not a terminal
+    p = FitProgress("fit LNModel", patience=3, stream=log, every_s=0.0)
+    p.epoch(0, 1.0, 0.9, 0.9, 0)
+    p.epoch(1, 0.8, 0.95, 0.9, 0)
+    p.done(stopped_early=True)
+    lines = log.getvalue().splitlines()
+    assert lines[0].startswith("fit LNModel: epoch 1, train 1.0000, val 0.9000 (best 0.9000 at epoch 1), "
+                               "patience 3/3 left")
+    assert "epoch 2" in lines[1] and "patience 2/3 left" in lines[1]
+    assert lines[-1].endswith("(stopped early)") and "\r" not in log.getvalue()
+    monkeypatch.delenv("DEEPSTRF_NUM_THREADS", raising=False)
+    assert fit_threads() == 1
+    monkeypatch.setenv("DEEPSTRF_NUM_THREADS", "2")
+    assert fit_threads() == 2
+    monkeypatch.setenv("DEEPSTRF_NUM_THREADS", "two")
+    with pytest.raises(ValueError, match="DEEPSTRF_NUM_THREADS must be a positive integer"):
+        fit_threads()
