@@ -145,7 +145,7 @@ def fit_command(args) -> int:
     ds = load_dataset(args.dataset, path=args.path, download=args.download)
     est, test = standard_split(ds)
     t = time.perf_counter()
-    model = train_model(args.model, ds, est, seed=args.seed, progress=True)
+    model = train_model(args.model, ds, est, seed=args.seed, progress=True, device=args.device)
     sc = score(model, collate_stims(ds, test))
     from . import __version__
 
@@ -164,6 +164,13 @@ def fit_command(args) -> int:
         with open(out_path, "w") as f:
             json.dump(out, f, indent=1)
         print(f"results written to {out_path}")
+    if args.save:
+        from .evaluation import save_fitted
+
+        folder = save_fitted(model, args.save, dataset=args.dataset, path=args.path, kind=args.model,
+                             seed=args.seed, est_stims=[int(s) for s in est], test_stims=[int(s) for s in test],
+                             neurons=out["neurons"])
+        print(f"model written to {folder}")
     return 0
 
 
@@ -233,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--path", default=None, help="dataset folder (default: the cache)")
     p.add_argument("--download", action="store_true", help="fetch the data if missing")
     p.add_argument("--out", default=None, help="write results to this JSON file")
+    p.add_argument("--save", default=None, help="write the fitted model (weights and a JSON description) "
+                                                  "to this folder; deepSTRF.evaluation.load_fitted reads it")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                   help="where to train the ln / cnn models (auto: CUDA when torch sees one)")
     p.add_argument("--seed", type=int, default=0)
     p = sub.add_parser("datasets", help="list every dataset: size, access, whether it is on disk, citation")
     p = sub.add_parser("download", help="fetch a dataset (checksums verified, archives unpacked)")

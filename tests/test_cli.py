@@ -86,3 +86,23 @@ def test_output_paths_are_checked_before_any_work(tmp_path, capsys):
     from deepSTRF.cli import output_path
 
     assert output_path(str(tmp_path / "myfig"), ".png") == str(tmp_path / "myfig.png")  # the name written
+
+
+def test_fit_saves_a_model_that_loads_back(tmp_path, capsys):
+    import json
+
+    import torch
+
+    from deepSTRF.datasets.audio import SimulatedDataset
+    from deepSTRF.evaluation import collate_stims, load_fitted, score
+
+    assert main(["fit", "simulated", "--model", "ridge", "--save", str(tmp_path / "m"),
+                 "--out", str(tmp_path / "r.json")]) == 0
+    model, doc = load_fitted(str(tmp_path / "m"))
+    assert doc["class"] == "LinearSTRF" and doc["seed"] == 0 and doc["dataset"] == "simulated"
+    assert doc["hyperparameters"]["n_lags"] == 15 and len(doc["neurons"]) == doc["hyperparameters"]["N"]
+    results = json.loads((tmp_path / "r.json").read_text())
+    ds = SimulatedDataset()
+    again = score(model, collate_stims(ds, doc["test_stims"]))
+    assert torch.allclose(torch.tensor(again["cc"]), torch.tensor([float("nan") if v is None else v
+                                                                     for v in results["cc"]]), equal_nan=True)

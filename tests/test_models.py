@@ -189,3 +189,15 @@ def test_fit_progress_knows_early_stopping_and_works_in_a_log(monkeypatch):
     monkeypatch.setenv("DEEPSTRF_NUM_THREADS", "two")
     with pytest.raises(ValueError, match="DEEPSTRF_NUM_THREADS must be a positive integer"):
         fit_threads()
+
+
+def test_device_choice():
+    import torch
+
+    from deepSTRF.models.training import resolve_device
+
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto") == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="torch sees no CUDA device"):
+            resolve_device("cuda")

@@ -67,13 +67,32 @@ def split_stims(stim_indices, val_fraction: float = 0.1, seed: int = 0) -> tuple
     return train, val
 
 
-def evaluate_loss(model, loader, loss_fn) -> float:
+def resolve_device(device="auto") -> torch.device:
+    """``'auto'`` (CUDA when torch sees a device, else the CPU), ``'cpu'``, ``'cuda'`` or a ``torch.device``.
+
+    Parameters
+    ----------
+    device : str or torch.device, default 'auto'
+        The device wanted.
+    """
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    d = torch.device(device)
+    if d.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but torch sees no CUDA device (device='auto' picks the CPU then)")
+    return d
+
+
+def evaluate_loss(model, loader, loss_fn, device=None) -> float:
     model.eval()
     total, count = 0.0, 0
     with torch.no_grad():
         for batch in loader:
-            pred = model(batch["stims"])
-            per = loss_fn(pred, batch["responses"], reduction="none")
+            stims, responses = batch["stims"], batch["responses"]
+            if device is not None:
+                stims, responses = stims.to(device), responses.to(device)
+            pred = model(stims)
+            per = loss_fn(pred, responses, reduction="none")
             ok = ~torch.isnan(per)
             total += float(per[ok].sum())
             count += int(ok.sum())
@@ -82,7 +101,7 @@ def evaluate_loss(model, loader, loss_fn) -> float:
 
 def fit(model: torch.nn.Module, dataset, train_stims, val_stims, loss: str = "poisson", lr: float = 1e-3,
         max_epochs: int = 200, patience: int = 10, batch_size: int = 8, weight_decay: float = 0.0,
-        seed: int = 0, progress: bool = True) -> dict:
+        seed: int = 0, progress: bool = True, device="auto") -> dict:
     """Train ``model`` on ``train_stims`` with Adam, stopping when the loss on
     ``val_stims`` has not improved for ``patience`` epochs; the best weights
     (lowest validation loss) are restored.
@@ -105,6 +124,8 @@ def fit(model: torch.nn.Module, dataset, train_stims, val_stims, loss: str = "po
         Report epochs, losses, the best epoch and the patience left (:class:`FitProgress`: a
         rewritten line on a terminal, a line every 5 s elsewhere). The fit runs on
         :func:`fit_threads` threads (``$DEEPSTRF_NUM_THREADS``, default 1).
+    device : {'auto', 'cpu', 'cuda'} or torch.device, default 'auto'
+        Where to train (:func:`resolve_device`); the model stays there afterwards.
 
     Returns
     -------
@@ -123,13 +144,15 @@ def fit(model: torch.nn.Module, dataset, train_stims, val_stims, loss: str = "po
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     history = {"train_loss": [], "val_loss": []}
     best = [(math.inf, -1, copy.deepcopy(model.state_dict()))]  # a list: _epoch updates it
+    dev = resolve_device(device)
+    model.to(dev)
     report = FitProgress(f"fit {type(model).__name__}", patience, enabled=progress)
     threads = torch.get_num_threads()
     torch.set_num_threads(fit_threads())
     stopped = False
     try:
         for epoch in range(max_epochs):
-            if _epoch(model, train_loader, val_loader, opt, loss_fn, history, epoch, best, report):
+            if _epoch(model, train_loader, val_loader, opt, loss_fn, history, epoch, best, report, dev):
                 stopped = True
                 break
     finally:
@@ -162,19 +185,19 @@ def fit_threads() -> int:
     return max(1, n)
 
 
-def _epoch(model, train_loader, val_loader, opt, loss_fn, history, epoch, best, report) -> bool:
+def _epoch(model, train_loader, val_loader, opt, loss_fn, history, epoch, best, report, device) -> bool:
     """One epoch; updates ``history`` and ``best`` (a one-item list); True when patience ran out."""
     model.train()
     total, count = 0.0, 0
     for batch in train_loader:
         opt.zero_grad()
-        value = loss_fn(model(batch["stims"]), batch["responses"])
+        value = loss_fn(model(batch["stims"].to(device)), batch["responses"].to(device))
         value.backward()
         opt.step()
         total += float(value.detach()) * batch["stims"].shape[0]
         count += batch["stims"].shape[0]
     history["train_loss"].append(total / max(count, 1))
-    val = evaluate_loss(model, val_loader, loss_fn)
+    val = evaluate_loss(model, val_loader, loss_fn, device)
     history["val_loss"].append(val)
     if val < best[0][0]:
         best[0] = (val, epoch, copy.deepcopy(model.state_dict()))
