@@ -130,7 +130,10 @@ def demo(fig_path: str | None = "deepstrf_demo.png", seed: int = 0, progress: bo
             try:
                 demo_figure(fig_path, ds.true_strfs.numpy(), fitted, n_show, psth,
                             {k: p[b0, n0, 0, :T0].numpy() for k, p in preds.items()}, ds.dt_ms,
-                            "deepSTRF demo: simulated LNP neurons, true vs fitted STRFs")
+                            "deepSTRF demo: simulated LNP neurons, true vs fitted STRFs",
+                            freqs_hz=ds.freqs_hz,
+                            psth_label=f"neuron {n0} ({ds.nrn_meta[n0]['cell_id']}), test stimulus "
+                                       f"{ds.stim_meta[test[b0]].get('name', test[b0])}: PSTH vs predictions")
                 print(f"figure written to {fig_path}")
             except ImportError as err:
                 print(f"(no figure: {err})")
