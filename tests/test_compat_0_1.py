@@ -398,3 +398,14 @@ def test_the_paradigm_reference_layout_still_holds():
     ds = ListDataset()
     assert ds.stim_meta == STIM_META and ds.nrn_meta == NRN_META
     assert [ds.stims[s].shape[-1] for s in range(3)] == T_OF
+
+
+def test_download_wrappers_keep_to_their_folder(tmp_path):
+    from deepSTRF.utils.data_download import figshare_download, osf_download, zenodo_download
+
+    for call in (lambda: zenodo_download(1, "../evil.zip", str(tmp_path)),
+                 lambda: figshare_download(1, "a/b.zip", str(tmp_path)),
+                 lambda: osf_download("ab/../cd", "x.wav", str(tmp_path))):
+        with pytest.raises(ValueError):
+            call()
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing fetched

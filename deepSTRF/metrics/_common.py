@@ -85,26 +85,13 @@ def bin_mask(mask, shape: tuple, device) -> torch.Tensor | None:
         raise ValueError(f"mask of shape {tuple(m.shape)} does not broadcast to the PSTH shape {shape}") from None
 
 
-def repeat_stats(x: torch.Tensor, mask, need_var: bool = True, finite: bool = False) -> dict:
+def repeat_stats(x: torch.Tensor, mask, need_var: bool = True) -> dict:
     """Per-bin statistics over repeats of ``x`` ``(B, N, R, T)``.
 
     Returns ``count`` (valid repeats per bin), ``mean`` (PSTH, NaN where no
     repeat), ``var`` (unbiased variance over repeats, NaN where fewer than
-    two), all ``(B, N, T)``; the PSTH and variance in float64. ``finite``:
-    the caller knows ``x`` holds no NaN and there is no mask (one native
-    ``var_mean`` in float64).
+    two), all ``(B, N, T)``; the PSTH and variance in float64.
     """
-    if finite and mask is None:
-        R = x.shape[2]
-        xd = x.double()
-        mean = xd.sum(dim=2) / R  # sums over the repeat axis add whole rows: fast, unlike var_mean there
-        count = torch.full(mean.shape, R, dtype=torch.int64, device=x.device)
-        if not need_var:
-            return {"count": count, "mean": mean}
-        if R == 1:
-            return {"count": count, "mean": mean, "var": torch.full_like(mean, float("nan"))}
-        dev = xd - mean.unsqueeze(2)
-        return {"count": count, "mean": mean, "var": (dev * dev).sum(dim=2) / (R - 1)}
     dt = work_dtype(x)
     x = x.to(dt)
     valid = ~torch.isnan(x)

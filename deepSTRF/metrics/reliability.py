@@ -27,8 +27,7 @@ import torch
 from ._common import as_4d, bin_mask, neuron_blocks, out_dtype, reduce, repeat_stats
 
 
-def repeat_sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | None = None,
-                finite: bool = False) -> dict:
+def repeat_sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | None = None) -> dict:
     """Additive per-(stim, neuron) sums over bins with >= 2 valid repeats, float64 ``(B, N)``.
 
     ``T`` bins, ``S1``/``S2`` sum of the trial mean and of its square, ``Vr``
@@ -36,10 +35,7 @@ def repeat_sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | 
     squares ``S2 - S1^2 / T``; all zero for a pair with fewer than 2 such
     bins. Also ``ok`` (bins used) and ``mean`` (the PSTH), ``(B, N, T)``.
     """
-    x = as_4d(responses, "responses")
-    if finite and mask is None and extra_valid is None and x.shape[2] >= 2:
-        return _finite_sums(x)
-    st = repeat_stats(x, mask, finite=finite)
+    st = repeat_stats(as_4d(responses, "responses"), mask)
     ok = st["count"] >= 2
     if extra_valid is not None:
         ok = ok & extra_valid
@@ -59,26 +55,6 @@ def repeat_sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | 
     out = {k: torch.where(used, val, z) for k, val in out.items()}
     out["ok"] = ok & used.unsqueeze(-1)
     out["mean"] = st["mean"]
-    return out
-
-
-def _finite_sums(x: torch.Tensor) -> dict:
-    """:func:`repeat_sums` of NaN-free repeats ``(B, N, R, T)``, ``R >= 2``: every bin counts,
-    and the per-bin variance sums come from ``sum x^2`` (float64, three passes over the data)."""
-    B, N, R, T_ = x.shape
-    xd = x.double()
-    y = xd.sum(dim=2) / R  # (B, N, T) the PSTH
-    s1 = y.sum(dim=2)
-    s2 = (y * y).sum(dim=2)
-    sq = (xd * xd).sum(dim=(2, 3))
-    v_total = (sq - R * s2) / (R - 1)  # sum over bins of the unbiased variance across repeats
-    T = torch.full((B, N), float(T_), dtype=torch.float64, device=x.device)
-    used = T >= 2
-    z = torch.zeros((), dtype=torch.float64, device=x.device)
-    out = {"T": T, "S1": s1, "S2": s2, "Vr": v_total / R, "V": v_total, "W": s2 - s1**2 / T.clamp(min=1)}
-    out = {k: torch.where(used, val, z) for k, val in out.items()}
-    out["ok"] = used.unsqueeze(-1).expand(B, N, T_)
-    out["mean"] = y
     return out
 
 

@@ -131,7 +131,7 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
             raise DatasetValueError(f"stims[{s_name(self, s)}] has shape {tuple(a.shape)}, but every stimulus "
                                     f"of this dataset is (..., T) with leading axes {old[:-1]}")
         if T != int(store.stim_T[s]):
-            heard = [n for n in range(self.N_neurons) if store.heard(s, n)]
+            heard = store.heard_by(s)
             if heard:
                 raise DatasetValueError(
                     f"stims[{s_name(self, s)}] would have {T} time bins but responses[{s}][{heard[0]}] has "

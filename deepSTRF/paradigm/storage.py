@@ -275,11 +275,14 @@ class PackedResponses(_ChunkStore):
             return sentinel() if a is None else torch.from_numpy(a)
         return self.get(s, n)
 
-    def heard(self, s: int, n: int) -> bool:
-        """True if ``(s, n)`` holds data, pending edits included."""
-        if self.pending and (s, n) in self.pending:
-            return self.pending[(s, n)] is not None
-        return self.pair_index(s, n) >= 0
+    def heard_by(self, s: int) -> list[int]:
+        """The neurons that heard stimulus ``s``, pending edits included."""
+        lo, hi = int(self.stim_ptr[s]), int(self.stim_ptr[s + 1])
+        out = set(self.pair_nrn[lo:hi].tolist())
+        for (ps, pn), a in self.pending.items():
+            if ps == s:
+                (out.add if a is not None else out.discard)(pn)
+        return sorted(out)
 
     def write(self, s: int, n: int, a: np.ndarray | None) -> None:
         """Set pair ``(s, n)`` to ``a`` (``(R, T_s)`` float32, already checked) or, with None, to "not heard"."""

@@ -321,9 +321,10 @@ class ResponseTable(Sequence):
         if isinstance(row, (str, bytes)) or not hasattr(row, "__len__") or len(row) != N:
             got = len(row) if hasattr(row, "__len__") else type(row).__name__
             raise DatasetValueError(f"responses[{s}] must hold one entry per neuron ({N}); got {got}")
+        store = self._ds._store()  # lists assigned since the build are packed first
         values = [_response_value(self._ds, s, n, x) for n, x in enumerate(row)]  # all checked first
         for n, a in enumerate(values):
-            self._ds._resp_store.write(s, n, a)
+            store.write(s, n, a)
 
     def __repr__(self) -> str:
         store = self._ds._resp_store

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from .._paths import default_cache_dir
+from .._paths import default_cache_dir, safe_name
 from ..download import download_dataset, fetch_file
 
 
@@ -47,6 +47,7 @@ def zenodo_download(record: str | int, filename: str, dest_dir: str | None = Non
     """Fetch ``filename`` of Zenodo record ``record`` into ``dest_dir`` (default: the cache's
     ``downloads`` folder); return its path.
     Zenodo publishes each file's size and checksum: both are checked."""
+    filename = safe_name(filename, "file name")  # one component: it stays inside dest_dir
     return fetch_file(f"zenodo:{record}/{filename}", _dest(dest_dir), filename, known_hash=known_hash)[0]
 
 
@@ -54,12 +55,14 @@ def figshare_download(article: str | int, filename: str, dest_dir: str | None = 
                       known_hash: str | None = None) -> str:
     """Fetch ``filename`` of figshare article ``article`` into ``dest_dir``; return its path
     (size and MD5 from the article are checked)."""
+    filename = safe_name(filename, "file name")
     return fetch_file(f"figshare:{article}/{filename}", _dest(dest_dir), filename, known_hash=known_hash)[0]
 
 
 def osf_download(guid: str, filename: str, dest_dir: str | None = None, known_hash: str | None = None) -> str:
     """Fetch the OSF file ``guid`` into ``dest_dir/filename``; return its path (OSF publishes no
     checksum: pass ``known_hash='sha256:<hex>'`` to have one checked)."""
+    guid, filename = safe_name(str(guid), "OSF id"), safe_name(filename, "file name")
     return fetch_file(f"osf:{guid}", _dest(dest_dir), filename, known_hash=known_hash)[0]
 
 
