@@ -58,7 +58,7 @@ class Release:
         flags = "".join(f" --group {g}" for g in groups or ())
         account = (" (a free CRCNS account: username=/password=, or $CRCNS_USERNAME/$CRCNS_PASSWORD)"
                    if dataset_info(self.registry).needs_account else "")
-        text = f"pass download=True{account}, or run `deepstrf download {self.registry}{flags} --dest {root}`"
+        text = f"pass download=True{account}, or run `deepstrf download {self.registry}{flags} --path {root}`"
         return text + (f"; {hint}" if hint else "")
 
     def _builder(self, return_waveform: bool = False, audio_fs: int | None = None) -> DatasetBuilder:

@@ -47,7 +47,7 @@ def read_state(root: str, dataset: str) -> dict:
 
 
 def _damaged(path: str, dataset: str, root: str, why: str) -> StateFileError:
-    return StateFileError(f"{path} is damaged ({why}); run `deepstrf verify {dataset} --dest {root}` to check the "
+    return StateFileError(f"{path} is damaged ({why}); run `deepstrf verify {dataset} --path {root}` to check the "
                           "files on disk and write it again", why)
 
 

@@ -130,7 +130,8 @@ def fit(model: torch.nn.Module, dataset, train_stims, val_stims, loss: str = "po
     Returns
     -------
     dict
-        ``train_loss`` and ``val_loss`` per epoch, ``best_epoch``, ``best_val_loss``.
+        ``train_loss`` and ``val_loss`` per epoch, ``best_epoch`` (0-based: an index into
+        ``val_loss``; the progress line counts epochs from 1) and ``best_val_loss``.
     """
     check_option("loss", loss, tuple(LOSSES))
     for name, v in (("max_epochs", max_epochs), ("patience", patience), ("batch_size", batch_size)):
