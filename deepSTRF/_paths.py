@@ -24,6 +24,13 @@ def default_cache_dir(name: str) -> str:
     -------
     str
         Absolute path.
+
+    Examples
+    --------
+    >>> import os
+    >>> from deepSTRF.utils import default_cache_dir
+    >>> os.path.basename(default_cache_dir("NS1"))
+    'NS1'
     """
     if not isinstance(name, str) or not name or os.sep in name or name in {".", ".."}:
         raise ValueError(f"name must be a non-empty folder name without {os.sep!r}; got {name!r}")

@@ -38,13 +38,15 @@ similarity = strf_similarity(model.strfs, ds.true_strfs)
 print("median correlation of fitted with true STRFs:", round(float(np.nanmedian(similarity)), 3))
 show = np.argsort(-similarity)[:4]
 fig, axes = plt.subplots(2, 4, figsize=(9, 4.4))
-extent = (0, 15 * ds.dt, ds.freqs_hz[0] / 1000, ds.freqs_hz[-1] / 1000)
+extent = (0, 15 * ds.dt, -0.5, ds.F - 0.5)  # bands are log-spaced: label them by their centres
+ticks = [0, ds.F // 3, 2 * ds.F // 3, ds.F - 1]
 for j, n in enumerate(show):
     for row, (w, label) in enumerate([(ds.true_strfs[n], "true"), (model.strfs[n], "fitted")]):
         w = w.numpy()
         lim = np.abs(w).max()
         axes[row, j].imshow(w, aspect="auto", origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim,
                             extent=extent)
+        axes[row, j].set_yticks(ticks, [f"{ds.freqs_hz[k] / 1000:.1f}" for k in ticks])
         axes[row, j].set_title(f"neuron {n}, {label}", fontsize=9)
     axes[1, j].set_xlabel("lag (ms)")
 axes[0, 0].set_ylabel("frequency (kHz)")

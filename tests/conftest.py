@@ -1,37 +1,7 @@
 """Small datasets built through both ways in: plain lists and the builder.
 
-Also the suite's guards: no test reaches the network, and no test writes
-outside temporary folders: before any test module is imported, the user
-cache (``$XDG_CACHE_HOME``) and the processed-data cache are pointed into a
-session folder, and at the end the real ``~/.cache/deepSTRF`` must be as it
-was (else the run fails)."""
-
-import os
-import shutil
-import tempfile
-
-_USER_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "deepSTRF")
-
-
-def _snapshot(folder: str):
-    if not os.path.isdir(folder):
-        return None
-    return sorted((os.path.relpath(os.path.join(d, f), folder), os.stat(os.path.join(d, f)).st_mtime_ns)
-                  for d, _, files in os.walk(folder) for f in files)
-
-
-_BEFORE = _snapshot(_USER_CACHE)
-_SESSION_TMP = tempfile.mkdtemp(prefix="deepstrf-tests-")
-os.environ["XDG_CACHE_HOME"] = os.path.join(_SESSION_TMP, "xdg-cache")  # module-scoped fixtures included
-os.environ["DEEPSTRF_CACHE_DIR"] = os.path.join(_SESSION_TMP, "processed")
-
-
-def pytest_sessionfinish(session, exitstatus):
-    if _snapshot(_USER_CACHE) != _BEFORE:
-        print(f"\nthe test run wrote into {_USER_CACHE}: tests must keep to their temporary folders")
-        session.exitstatus = 1
-    shutil.rmtree(_SESSION_TMP, ignore_errors=True)
-
+The suite's disk guard (no test writes outside temporary folders) is the
+plugin ``tests/deepstrf_guard.py``, which also covers the doctests."""
 
 import numpy as np
 import pytest

@@ -1,14 +1,19 @@
 """Every public class and function documents every parameter (numpydoc 'Parameters', each entry with a
-description)."""
+description) and has an Examples section that runs (the doctests of ``python -m pytest``).
+
+Public: the ``__all__`` of every module of the API reference (``docs/_ext/api_pages.py``)."""
 
 import importlib
 import inspect
+import os
+import sys
 
 import pytest
 
-PUBLIC = ["deepSTRF.paradigm", "deepSTRF.metrics", "deepSTRF.models", "deepSTRF.dsp", "deepSTRF.io",
-          "deepSTRF.download", "deepSTRF.cache", "deepSTRF.utils", "deepSTRF.datasets", "deepSTRF.datasets.audio",
-          "deepSTRF.datasets.zoo", "deepSTRF.testing"]
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "docs", "_ext"))
+from api_pages import MODULES  # noqa: E402
+
+PUBLIC = [m for m, _ in MODULES] + ["deepSTRF.datasets"]
 #: replaced by issue 18 (0.1.0's signatures); their parameters are documented there
 PENDING = set()
 
@@ -76,3 +81,20 @@ def test_every_parameter_is_documented(name):
     assert not missing, f"{name}: {missing} not in its Parameters section"
     empty = [p for p in params if not doc[p].strip()]
     assert not empty, f"{name}: {empty} have no description"
+
+
+@pytest.mark.parametrize("name", sorted(CALLABLES))
+def test_every_public_callable_has_an_example_that_runs(name):
+    doc = inspect.getdoc(CALLABLES[name]) or ""
+    assert "\nExamples\n--------\n" in doc, f"{name}: no Examples section"
+    examples = doc.split("\nExamples\n--------\n", 1)[1]
+    lines = [ln for ln in examples.splitlines() if ln.startswith(">>> ")]
+    assert lines, f"{name}: its Examples section has no '>>>' line"
+    assert not all("doctest: +SKIP" in ln for ln in lines), f"{name}: every example line is skipped"
+
+
+def test_the_doctests_are_collected():
+    # the README's test command (python -m pytest) runs them: pyproject's testpaths and addopts
+    text = open(os.path.join(os.path.dirname(__file__), "..", "pyproject.toml")).read()
+    assert 'testpaths = ["tests", "deepSTRF"]' in text and "--doctest-modules" in text
+    assert "-p deepstrf_guard" in text  # the disk guard covers the doctests too

@@ -459,3 +459,10 @@ def test_a_checksum_mismatch_discards_the_partial_data(server, tmp_path):
         fetch_file("github:big", str(tmp_path), "big.bin", size=len(BIG), known_hash="md5:" + "0" * 32)
     assert not os.path.exists(partial_path(str(tmp_path), "big.bin"))
     assert "big.bin" not in os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["NAT4", "Espejo", "AA4"])
+def test_an_empty_folder_of_a_dataset_whose_files_are_all_grouped_is_absent(name, tmp_path):
+    # every file of these is in a group (areas, stimulus sets, animals): no group selected by
+    # default once made an empty folder 'complete' (all([]) is True)
+    assert status(name, str(tmp_path)) == "absent"

@@ -26,7 +26,14 @@ from .hashes import content_hash
 
 
 class CacheError(RuntimeError):
-    """A cache folder is incomplete, truncated, damaged or from another format version."""
+    """A cache folder is incomplete, truncated, damaged or from another format version.
+
+    Examples
+    --------
+    >>> from deepSTRF.cache import CacheError
+    >>> issubclass(CacheError, RuntimeError)
+    True
+    """
 
 
 class BuildFolder:

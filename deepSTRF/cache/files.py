@@ -82,6 +82,16 @@ def write_processed(ds, folder: str, build: BuildFolder | None = None) -> str:
     -------
     str
         ``folder``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.cache import is_complete, read_processed, write_processed
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2, cache=False)
+    >>> folder = write_processed(ds, os.path.join(tempfile.mkdtemp(), "ds"))
+    >>> is_complete(folder), read_processed(folder, SimulatedDataset).get_S()
+    (True, 6)
     """
     parent = os.path.dirname(os.path.abspath(folder))
     os.makedirs(parent, exist_ok=True)
@@ -146,6 +156,13 @@ def is_complete(folder: str) -> bool:
     ----------
     folder : str
         A cache folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from deepSTRF.cache import is_complete
+    >>> is_complete(tempfile.mkdtemp())              # no manifest: not a finished cache
+    False
     """
     return os.path.isfile(os.path.join(folder, "manifest.json"))
 
@@ -170,6 +187,16 @@ def read_processed(folder: str, cls):
     CacheError
         When the folder is incomplete, a file is missing or has the wrong
         size, the format version differs, or the cache holds another class.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.cache import read_processed, write_processed
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2, cache=False)
+    >>> back = read_processed(write_processed(ds, os.path.join(tempfile.mkdtemp(), "ds")), SimulatedDataset)
+    >>> bool(torch.equal(back.responses[4][0], ds.responses[4][0]))
+    True
     """
     manifest = read_manifest(folder)
     want = f"{cls.__module__}.{cls.__qualname__}"
@@ -267,6 +294,22 @@ def verify_processed(folder: str) -> list[str]:
     -------
     list of str
         One line per problem found.
+
+    Examples
+    --------
+    >>> import glob, os, tempfile
+    >>> from deepSTRF.cache import verify_processed, write_processed
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2, cache=False)
+    >>> folder = write_processed(ds, os.path.join(tempfile.mkdtemp(), "ds"))
+    >>> verify_processed(folder)
+    []
+    >>> chunk = sorted(glob.glob(os.path.join(folder, "resp*.npy")))[0]
+    >>> with open(chunk, "r+b") as f:                 # one byte flipped on disk
+    ...     _ = f.seek(-1, 2)
+    ...     _ = f.write(b"\x01")
+    >>> len(verify_processed(folder))
+    1
     """
     try:
         manifest = read_manifest(folder)

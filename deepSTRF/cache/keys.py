@@ -18,7 +18,16 @@ CACHE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*-[0-9a-f]{10}-[0-9a-f]{12}$")
 
 
 class UnkeyableArgument(TypeError):
-    """A constructor argument has no canonical JSON form, so it cannot key a cache."""
+    """A constructor argument has no canonical JSON form, so it cannot key a cache.
+
+    Examples
+    --------
+    >>> from deepSTRF.cache import UnkeyableArgument, canonical_arguments
+    >>> canonical_arguments({"f": lambda x: x})
+    Traceback (most recent call last):
+    ...
+    deepSTRF.cache.keys.UnkeyableArgument: ...
+    """
 
 
 #: arguments that never change the content: never in a key, a manifest, a listing or ``key.json``
@@ -44,6 +53,17 @@ def source_fingerprint(root: str, ignore: tuple[str, ...] = (".deepstrf",)) -> s
     -------
     str
         A hex digest.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.cache import source_fingerprint
+    >>> root = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(root, "a.mat"), "wb").write(b"x")
+    >>> before = source_fingerprint(root)
+    >>> _ = open(os.path.join(root, "a.mat"), "ab").write(b"y")        # a source file changes
+    >>> source_fingerprint(root) == before
+    False
     """
     h = hashlib.sha256()
     root = os.path.realpath(root)
@@ -91,6 +111,15 @@ def cache_key(cls, arguments: dict, fingerprint: str, loader_version: int = 1, p
         The cache folder's name.
     description : dict
         What ``key.json`` shows: class, format, versions, arguments, sources.
+
+    Examples
+    --------
+    >>> from deepSTRF.cache import cache_key
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> a, _ = cache_key(SimulatedDataset, {"seed": 0, "dt_ms": 10}, fingerprint="")
+    >>> b, _ = cache_key(SimulatedDataset, {"seed": 0, "dt_ms": 10.0}, fingerprint="")
+    >>> a == b, a.startswith("SimulatedDataset-")
+    (True, True)
     """
     from .. import __version__
 
@@ -120,6 +149,12 @@ def canonical_arguments(arguments: dict) -> dict:
     ------
     UnkeyableArgument
         For a value with no canonical form (an arbitrary object).
+
+    Examples
+    --------
+    >>> from deepSTRF.cache import canonical_arguments
+    >>> canonical_arguments({"dt_ms": 10.0, "areas": ("A1", "PEG")})
+    {'areas': ['A1', 'PEG'], 'dt_ms': 10}
     """
     return {k: _canonical(v) for k, v in sorted(arguments.items()) if k not in _NOT_CONTENT}
 

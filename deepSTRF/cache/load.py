@@ -32,6 +32,13 @@ def cache_root(data_root: str | None) -> str:
     -------
     str
         An absolute folder (it may not exist yet).
+
+    Examples
+    --------
+    >>> import os
+    >>> from deepSTRF.cache import cache_root
+    >>> cache_root("/data/NS1") == os.environ.get("DEEPSTRF_CACHE_DIR", "/data/NS1/.deepstrf/processed")
+    True
     """
     env = os.environ.get("DEEPSTRF_CACHE_DIR")
     if env:
@@ -77,6 +84,21 @@ def load_or_build(cls, arguments: dict, data_root: str | None, build, loader_ver
     -------
     NeuralDataset
         The mapped cache, or the built dataset when no cache can be used.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from deepSTRF.cache import load_or_build
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> args = {"seed": 5, "n_neurons": 4, "n_est": 4, "n_val": 2}
+    >>> built = []
+    >>> def build():
+    ...     built.append(1)
+    ...     return SimulatedDataset(**args, cache=False)
+    >>> ds1 = load_or_build(SimulatedDataset, args, None, build)
+    >>> ds2 = load_or_build(SimulatedDataset, args, None, build)     # mapped from the cache
+    >>> len(built), ds2.get_N()
+    (1, 4)
     """
     import warnings
 

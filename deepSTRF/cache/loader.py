@@ -52,6 +52,17 @@ def cached_loader(folder: str | None = None, *, root=None, version: int = 1):
     A subclass that overrides ``__init__`` (and calls ``super().__init__``)
     is loaded without the cache: its own code may change the content after
     the parent's, which no key of the parent's arguments could know.
+
+    Examples
+    --------
+    Every dataset class is decorated; ``cache=False`` skips the cache:
+
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> a = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)              # builds and writes
+    >>> b = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)              # maps the cache
+    >>> c = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2, cache=False)  # rebuilds
+    >>> bool(torch.equal(b.stims[0], c.stims[0]))
+    True
     """
     def decorate(cls):
         registry = getattr(cls, "registry", "")

@@ -26,6 +26,13 @@ def cache_roots(extra: list[str] | None = None, depth: int = 3) -> list[str]:
     -------
     list of str
         The folders that exist, sorted.
+
+    Examples
+    --------
+    >>> import os
+    >>> from deepSTRF.cache import cache_roots
+    >>> os.environ["DEEPSTRF_CACHE_DIR"] in cache_roots()
+    True
     """
     from .._paths import default_cache_dir
 
@@ -57,6 +64,14 @@ def list_caches(roots: list[str]) -> list[dict]:
     -------
     list of dict
         ``folder``, ``class``, ``arguments``, ``bytes``, ``age_s``, ``complete`` per cache.
+
+    Examples
+    --------
+    >>> from deepSTRF.cache import cache_roots, list_caches
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> _ = SimulatedDataset(seed=11, n_neurons=4, n_est=4, n_val=2)   # writes its cache
+    >>> any(c["class"].endswith(".SimulatedDataset") for c in list_caches(cache_roots()))
+    True
     """
     import time
 
@@ -98,6 +113,14 @@ def verify_caches(roots: list[str], name: str | None = None) -> list[dict]:
     -------
     list of dict
         ``folder``, ``class``, ``ok``, ``problems`` per cache.
+
+    Examples
+    --------
+    >>> from deepSTRF.cache import cache_roots, verify_caches
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> _ = SimulatedDataset(seed=11, n_neurons=4, n_est=4, n_val=2)
+    >>> all(not r["problems"] for r in verify_caches(cache_roots(), "Simulated"))
+    True
     """
     out = []
     for entry in list_caches(roots):
@@ -132,6 +155,17 @@ def clear_caches(roots: list[str], name: str | None = None, dry_run: bool = Fals
     -------
     list of str
         The folders removed (or, with ``dry_run``, that would be).
+
+    Examples
+    --------
+    ``dry_run=True`` lists what would go (here, not to delete the caches of the reader's own
+    datasets):
+
+    >>> from deepSTRF.cache import cache_roots, clear_caches
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> _ = SimulatedDataset(seed=11, n_neurons=4, n_est=4, n_val=2)
+    >>> len(clear_caches(cache_roots(), "Simulated", dry_run=True)) >= 1
+    True
     """
     want = None if name is None else name.lower().removesuffix("dataset")
     removed = []

@@ -21,7 +21,14 @@ _TEST = {"val", "test"}  # 'val' (NAT4, Wingert) is the repeated test set
 
 
 def datasets() -> dict[str, str]:
-    """``{name: 'module:class'}`` of every dataset, built-in ones first, then the registry's in its order."""
+    """``{name: 'module:class'}`` of every dataset, built-in ones first, then the registry's in its order.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.zoo import datasets
+    >>> list(datasets())[:3], len(datasets())
+    (['Simulated', 'NS1', 'NAT4'], 12)
+    """
     out = dict(BUILT_IN)
     out.update({name: info.loader for name, info in load_registry().items() if info.loader})
     return out
@@ -34,6 +41,12 @@ def canonical_name(name: str) -> str:
     ----------
     name : str
         A dataset name in any spelling (``crcns_aa1``, ``AA1``, ``CRCNSAA1Dataset``).
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.zoo import canonical_name
+    >>> canonical_name("crcns_aa1"), canonical_name("CRCNSAA1Dataset"), canonical_name("alice_eeg")
+    ('AA1', 'AA1', 'AliceEEG')
     """
     table = datasets()
     want = name_key(name)
@@ -50,6 +63,12 @@ def dataset_class(name: str):
     ----------
     name : str
         A dataset name in any spelling.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.zoo import dataset_class
+    >>> dataset_class("ns1").__name__
+    'NS1Dataset'
     """
     module, cls = datasets()[canonical_name(name)].split(":")
     return getattr(importlib.import_module(f"deepSTRF.datasets.audio.{module}"), cls)
@@ -68,6 +87,12 @@ def load_dataset(name: str, path=None, download: bool = False, **kwargs):
         Fetch what is missing first (ignored for built-in datasets).
     **kwargs
         The loader's other arguments.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.zoo import load_dataset
+    >>> load_dataset("simulated", seed=0, n_neurons=4, n_est=4, n_val=2)
+    SimulatedDataset(S=6, N=4, F=32, dt=10 ms, mode=spectrogram; selection: 6/6 stims, 4/4 neurons)
     """
     cls = dataset_class(name)
     if canonical_name(name) in BUILT_IN:  # generated data: no files, nothing to download
@@ -90,6 +115,14 @@ def standard_split(ds) -> tuple[list[int], list[int]]:
     -------
     est, test : list of int
         Absolute stimulus indices.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.datasets.zoo import standard_split
+    >>> est, test = standard_split(SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2))
+    >>> est, test
+    ([0, 1, 2, 3], [4, 5])
     """
     for key in ("subset", "split"):
         if all(key in m for m in ds.stim_meta):

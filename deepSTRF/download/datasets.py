@@ -62,6 +62,13 @@ def dataset_folder(name: str, dest: str | None = None) -> str:
     -------
     str
         An absolute path.
+
+    Examples
+    --------
+    >>> import os
+    >>> from deepSTRF.download import dataset_folder
+    >>> dataset_folder("NS1", "/data/NS1"), os.path.basename(dataset_folder("crcns_ac1"))
+    ('/data/NS1', 'CRCNS_AC1')
     """
     return os.path.abspath(dest) if dest else default_cache_dir(dataset_info(name).folder)
 
@@ -109,6 +116,26 @@ def download_dataset(name: str, dest: str | None = None, groups=None, username: 
         :class:`StateFileError` if ``.deepstrf/files.json`` is damaged.
     ArchiveError
         An archive cannot be extracted (damaged, unsafe members).
+
+    Examples
+    --------
+    Any dataset by name (not run here: no example reaches the network; ``deepstrf download NAME``
+    does the same):
+
+    >>> from deepSTRF.download import download_dataset
+    >>> folder = download_dataset("NAT4", dest="/data/NAT4", groups=["A1"])  # doctest: +SKIP
+
+    Files already in place are checked and kept; ``fetch_missing=False`` never touches the network.
+    Here an NS1 fake (NS1 publishes no checksums, so the files are recorded with their SHA-256):
+
+    >>> import tempfile
+    >>> from deepSTRF.testing import fake_release
+    >>> from deepSTRF.download import status
+    >>> root = fake_release("NS1", tempfile.mkdtemp())["path"]
+    >>> download_dataset("NS1", root, fetch_missing=False, progress=False) == root
+    True
+    >>> status("NS1", root)
+    'complete'
     """
     info = dataset_info(name)
     root = dataset_folder(name, dest)
@@ -153,6 +180,15 @@ def unpack_dataset(name: str, dest: str | None = None, groups=None) -> str:
         Its folder; default ``default_cache_dir(<its folder>)``.
     groups : iterable of str, optional
         Optional file groups to include.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from deepSTRF.download import unpack_dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> root = fake_release("NS1", tempfile.mkdtemp())["path"]
+    >>> unpack_dataset("NS1", root) == root
+    True
     """
     return download_dataset(name, dest, groups, fetch_missing=False)
 
@@ -238,6 +274,15 @@ def verify_dataset(name: str, dest: str | None = None, groups=None) -> list[dict
         Its folder; default ``default_cache_dir(<its folder>)``.
     groups : iterable of str, optional
         Optional file groups to include (e.g. ``['A1', 'wav']`` for NAT4).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from deepSTRF.download import download_dataset, verify_dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> root = download_dataset("NS1", fake_release("NS1", tempfile.mkdtemp())["path"], fetch_missing=False, progress=False)
+    >>> [r["ok"] for r in verify_dataset("NS1", root)]
+    [True, True, True]
     """
     info = dataset_info(name)
     root = dataset_folder(name, dest)
@@ -311,12 +356,22 @@ def status(name: str, dest: str | None = None) -> str:
     """``'absent'``, ``'partial'``, ``'complete'`` (every default file recorded, archives extracted) or
     ``'damaged'`` (``.deepstrf/files.json`` cannot be read: ``deepstrf verify`` rebuilds it).
 
+    A dataset whose files all belong to groups (NAT4's areas, Espejo's stimulus sets, AA4's
+    animals) is complete when one group is: its files without a group plus that group's.
+
     Parameters
     ----------
     name : str
         The dataset's registry name (any spelling).
     dest : str, optional
         Its folder; default ``default_cache_dir(<its folder>)``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("NAT4", tempfile.mkdtemp())
+    'absent'
     """
     info: DatasetInfo = dataset_info(name)
     root = dataset_folder(name, dest)
@@ -326,8 +381,16 @@ def status(name: str, dest: str | None = None) -> str:
         state = read_state(root, info.name)
     except DownloadError:
         return "damaged"
-    done = [tree_complete(root, e, state, inspect_archive=False) if e.post != "none" else recorded_ok(root, e, state)
-            for e in info.select()]
-    if all(done):
-        return "complete"
-    return "partial" if any(done) or state else "absent"
+    def done(entries) -> list[bool]:
+        return [tree_complete(root, e, state, inspect_archive=False) if e.post != "none"
+                else recorded_ok(root, e, state) for e in entries]
+
+    if info.select():
+        found = done(info.select())
+        if all(found):
+            return "complete"
+    else:  # every file is in a group: complete when one group is (an empty folder is not complete)
+        found = done(info.files)
+        if any(all(done(info.select([g]))) for g in info.groups):
+            return "complete"
+    return "partial" if any(found) or state else "absent"

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 
 class DownloadError(RuntimeError):
-    """A file could not be fetched or did not match what was expected."""
+    """A file could not be fetched or did not match what was expected.
+
+    Examples
+    --------
+    Every download failure is one (``except DownloadError`` catches them all):
+
+    >>> from deepSTRF.download import DownloadError, HTTPStatusError, LoginError
+    >>> issubclass(HTTPStatusError, DownloadError), issubclass(LoginError, DownloadError)
+    (True, True)
+    """
 
 
 class SourceError(DownloadError):
@@ -16,7 +25,14 @@ class SourceError(DownloadError):
 
 
 class LoginError(DownloadError):
-    """CRCNS refused the credentials (or none were given)."""
+    """CRCNS refused the credentials (or none were given).
+
+    Examples
+    --------
+    >>> from deepSTRF.download import DownloadError, LoginError
+    >>> issubclass(LoginError, DownloadError)
+    True
+    """
 
 
 class HTTPStatusError(DownloadError):
@@ -30,6 +46,13 @@ class HTTPStatusError(DownloadError):
         The HTTP status.
     url : str
         The URL that answered.
+
+    Examples
+    --------
+    >>> from deepSTRF.download import HTTPStatusError
+    >>> err = HTTPStatusError("404 Not Found for https://zenodo.org/x", status=404, url="https://zenodo.org/x")
+    >>> err.status, err.url
+    (404, 'https://zenodo.org/x')
     """
 
     def __init__(self, message: str, status: int, url: str):
@@ -39,15 +62,36 @@ class HTTPStatusError(DownloadError):
 
 
 class InsecureRedirectError(DownloadError):
-    """A redirect would downgrade https to http, or carry credentials to a host not named for them."""
+    """A redirect would downgrade https to http, or carry credentials to a host not named for them.
+
+    Examples
+    --------
+    >>> from deepSTRF.download import DownloadError, InsecureRedirectError
+    >>> issubclass(InsecureRedirectError, DownloadError)
+    True
+    """
 
 
 class UnexpectedContentError(DownloadError):
-    """The server sent something other than the expected file (an HTML error page where a zip belongs)."""
+    """The server sent something other than the expected file (an HTML error page where a zip belongs).
+
+    Examples
+    --------
+    >>> from deepSTRF.download import DownloadError, UnexpectedContentError
+    >>> issubclass(UnexpectedContentError, DownloadError)
+    True
+    """
 
 
 class NotEnoughSpaceError(DownloadError):
-    """The disk has less free space than a download or an extraction needs."""
+    """The disk has less free space than a download or an extraction needs.
+
+    Examples
+    --------
+    >>> from deepSTRF.download import DownloadError, NotEnoughSpaceError
+    >>> issubclass(NotEnoughSpaceError, DownloadError)
+    True
+    """
 
 
 class StateFileError(DownloadError):
@@ -59,6 +103,16 @@ class StateFileError(DownloadError):
         Naming the file and the remedy.
     reason : str, default ''
         How it is damaged.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.download import StateFileError, status, verify_dataset
+    >>> root = tempfile.mkdtemp()
+    >>> os.makedirs(os.path.join(root, ".deepstrf"))
+    >>> _ = open(os.path.join(root, ".deepstrf", "files.json"), "w").write("{not json")
+    >>> status("NS1", root)                      # 'deepstrf verify NS1' rebuilds it
+    'damaged'
     """
 
     def __init__(self, message: str, reason: str = ""):

@@ -30,11 +30,27 @@ from .errors import NotEnoughSpaceError
 
 
 class ArchiveError(ValueError):
-    """An archive cannot be extracted because of what it holds (damaged, unsafe, ambiguous); names it."""
+    """An archive cannot be extracted because of what it holds (damaged, unsafe, ambiguous); names it.
+
+    Examples
+    --------
+    >>> from deepSTRF.download import ArchiveError, UnsafeArchiveError
+    >>> issubclass(UnsafeArchiveError, ArchiveError), issubclass(ArchiveError, ValueError)
+    (True, True)
+    """
 
 
 class UnsafeArchiveError(ArchiveError):
-    """An archive member would land outside the target, on a protected path, or is not a plain file."""
+    """An archive member would land outside the target, on a protected path, or is not a plain file.
+
+    Examples
+    --------
+    See :func:`extract_archive` for one raised.
+
+    >>> from deepSTRF.download import ArchiveError, UnsafeArchiveError
+    >>> issubclass(UnsafeArchiveError, ArchiveError)
+    True
+    """
 
 
 _READ_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, NotImplementedError, gzip.BadGzipFile,
@@ -200,6 +216,22 @@ def extract_archive(archive: str, target: str, strip: int | str = 0, protect=())
         The members need more space than is free, or the disk filled up.
     OSError
         The target cannot be written (read-only folder), naming the archive.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.download import extract_archive
+    >>> from deepSTRF.testing.formats import make_zip
+    >>> folder = tempfile.mkdtemp()
+    >>> archive = os.path.join(folder, "a.zip")
+    >>> _ = open(archive, "wb").write(make_zip({"x.txt": b"1", "sub/y.txt": b"22"}))
+    >>> extract_archive(archive, os.path.join(folder, "out"))
+    {'x.txt': 1, 'sub/y.txt': 2}
+    >>> _ = open(archive, "wb").write(make_zip({"../evil.txt": b"!"}))
+    >>> extract_archive(archive, os.path.join(folder, "out"))
+    Traceback (most recent call last):
+    ...
+    deepSTRF.download.extract.UnsafeArchiveError: ...
     """
     members, handle = _members(archive)
     created = not os.path.isdir(target)
@@ -274,6 +306,17 @@ def safe_extract(archive: str, target: str, strip: int | str = 0, protect=()) ->
     -------
     list of str
         The top-level names written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.download import safe_extract
+    >>> from deepSTRF.testing.formats import make_zip
+    >>> folder = tempfile.mkdtemp()
+    >>> archive = os.path.join(folder, "a.zip")
+    >>> _ = open(archive, "wb").write(make_zip({"top/x.txt": b"1", "top/y.txt": b"22"}))
+    >>> safe_extract(archive, os.path.join(folder, "out"), strip="auto")
+    ['x.txt', 'y.txt']
     """
     return sorted({rel.split("/")[0] for rel in extract_archive(archive, target, strip, protect)})
 

@@ -335,6 +335,22 @@ def fetch_file(source: str, dest_dir: str, name: str, size: int | None = None, k
         CRCNS ``(username, password)``, sent only to the CRCNS host over https.
     progress : bool, optional
         A progress bar (default: when writing to a terminal).
+
+    Examples
+    --------
+    Not run here (no example reaches the network); ``tests/test_download.py`` runs it against a
+    local server:
+
+    >>> from deepSTRF.download import fetch_file
+    >>> path, sha256, size = fetch_file("zenodo:8044773/A1_pred_correlation.csv", "/data/NAT4",
+    ...                                 "A1_pred_correlation.csv")  # doctest: +SKIP
+
+    A source that names no host it knows is refused at once:
+
+    >>> fetch_file("ftp://example.org/x.zip", "/tmp", "x.zip")
+    Traceback (most recent call last):
+    ...
+    deepSTRF.download.errors.SourceError: ...
     """
     f = fetch(source, dest_dir, name, size, known_hash, creds, progress)
     return f.path, f.sha256, f.size

@@ -18,7 +18,14 @@ _HASH = re.compile(r"^(md5|sha1|sha256):[0-9a-f]+$")
 
 
 class RegistryError(ValueError):
-    """A malformed registry line: names the file, the line number and the text."""
+    """A malformed registry line: names the file, the line number and the text.
+
+    Examples
+    --------
+    >>> from deepSTRF.download import RegistryError
+    >>> issubclass(RegistryError, ValueError)
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,14 @@ def _parse_file(stripped: str, lineno: int, line: str, fail, info: DatasetInfo) 
 
 @functools.lru_cache(maxsize=1)
 def load_registry() -> dict[str, DatasetInfo]:
-    """Every dataset of the packaged registry (read on first call)."""
+    """Every dataset of the packaged registry (read on first call).
+
+    Examples
+    --------
+    >>> from deepSTRF.download import load_registry
+    >>> list(load_registry())[:4]
+    ['NS1', 'NAT4', 'Wingert2026', 'Espejo']
+    """
     text = resources.files(__package__).joinpath(REGISTRY_FILE).read_text(encoding="utf-8")
     return parse_registry(text, f"deepSTRF/download/{REGISTRY_FILE}")
 
@@ -159,6 +173,12 @@ def name_key(name: str) -> str:
     ----------
     name : str
         A dataset name in any spelling.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.zoo import name_key
+    >>> name_key("CRCNS_AA1") == name_key("crcns-aa1") == name_key("CRCNSAA1")
+    True
     """
     key = str(name).lower()
     for ch in "_- .":
@@ -180,6 +200,13 @@ def dataset_info(name: str) -> DatasetInfo:
     -------
     DatasetInfo
         Its folder, loader, access, licence, size, citation and files.
+
+    Examples
+    --------
+    >>> from deepSTRF.download import dataset_info
+    >>> info = dataset_info("ns1")
+    >>> info.name, info.needs_account, [f.name for f in info.files]
+    ('NS1', False, ['MetadataSHEnCneurons.mat', 'spikesandwav.zip', 'test_data_5ms.mat'])
     """
     reg = load_registry()
     want = name_key(name)

@@ -48,6 +48,15 @@ def bin_spikes(trials, dt_ms: float, n_bins: int, t0: float = 0.0, unit: str = "
         Time of bin 0's left edge, in ``unit``.
     unit : {'s', 'ms', 'us'}
         Unit of the spike times and ``t0``.
+
+    Examples
+    --------
+    Two trials, 5-ms bins: a spike at exactly 15 ms is in bin 3; two spikes in a bin count 2.
+
+    >>> from deepSTRF.dsp import bin_spikes
+    >>> bin_spikes([[1.0, 2.0, 15.0], []], dt_ms=5.0, n_bins=4)
+    array([[2., 0., 0., 1.],
+           [0., 0., 0., 0.]], dtype=float32)
     """
     check_positive("dt_ms", dt_ms)
     if unit not in _UNITS:
@@ -104,6 +113,15 @@ def bin_windows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origins=N
         The windows' bins one after the other.
     starts : np.ndarray, shape (W + 1,), int64
         Window ``w`` is ``counts[starts[w]:starts[w + 1]]``.
+
+    Examples
+    --------
+    One spike train (seconds), two windows of 10-ms bins starting at 0.1 s and 0.5 s.
+
+    >>> from deepSTRF.dsp import bin_windows
+    >>> counts, offsets = bin_windows([0.101, 0.115, 0.502, 0.9], onsets=[0.1, 0.5], n_bins=[3, 2], dt_ms=10.0)
+    >>> counts.tolist(), offsets.tolist()
+    ([1.0, 1.0, 0.0, 1.0, 0.0], [0, 3, 5])
     """
     check_positive("dt_ms", dt_ms)
     if unit not in _UNITS:
@@ -154,6 +172,15 @@ def bin_window_rows(spikes, onsets, n_bins, dt_ms: float, unit: str = "s", origi
     -------
     np.ndarray, shape (W, width), float32
         Spike counts per bin; row ``w`` is zero from column ``n_bins[w]`` on.
+
+    Examples
+    --------
+    The same windows as :func:`bin_windows`, one row each (zeros after a short window's end).
+
+    >>> from deepSTRF.dsp import bin_window_rows
+    >>> bin_window_rows([0.101, 0.115, 0.502, 0.9], onsets=[0.1, 0.5], n_bins=[3, 2], dt_ms=10.0)
+    array([[1., 1., 0.],
+           [1., 0., 0.]], dtype=float32)
     """
     onsets = np.asarray(onsets, dtype=np.float64).ravel()
     n_bins = np.broadcast_to(np.asarray(n_bins, dtype=np.int64), onsets.shape)
@@ -178,6 +205,12 @@ def rebin_sum(x: np.ndarray, factor: int) -> np.ndarray:
     Returns
     -------
     np.ndarray, shape (..., T // factor)
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import rebin_sum
+    >>> rebin_sum(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 2)
+    array([3., 7.])
     """
     check_positive("factor", factor, integer=True)
     x = np.asarray(x)
@@ -198,6 +231,12 @@ def pool_mean(x: np.ndarray, factor: int) -> np.ndarray:
     Returns
     -------
     np.ndarray, shape (..., T // factor)
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import pool_mean
+    >>> pool_mean(np.array([[1.0, 3.0, 5.0, 7.0]]), 2)
+    array([[2., 6.]])
     """
     check_positive("factor", factor, integer=True)
     x = np.asarray(x)

@@ -30,6 +30,13 @@ def erb_space(fmin: float, fmax: float, n: int) -> np.ndarray:
     -------
     np.ndarray, shape (n,)
         Ascending, in Hz.
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import erb_space
+    >>> f = erb_space(100.0, 8000.0, 4)
+    >>> float(f[0]), bool(f[-1] < 8000.0), bool(np.all(np.diff(f) > 0))
+    (100.0, True, True)
     """
     check_positive("n", n, integer=True)
     if not 0 < fmin < fmax:
@@ -50,6 +57,12 @@ def erb_filter_coefficients(rate: float, centres: np.ndarray) -> np.ndarray:
         Sample rate in Hz.
     centres : np.ndarray, shape (F,)
         Centre frequencies in Hz.
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import erb_filter_coefficients
+    >>> erb_filter_coefficients(16000, np.array([500.0, 1000.0, 2000.0])).shape
+    (3, 4, 6)
     """
     cf = np.asarray(centres, dtype=np.float64)
     T = 1.0 / rate
@@ -89,6 +102,16 @@ def gammatone_filterbank(x: np.ndarray, rate: float, centres: np.ndarray) -> np.
         Its sample rate in Hz.
     centres : np.ndarray, shape (F,)
         Centre frequencies in Hz.
+
+    Examples
+    --------
+    A 1-kHz tone passes the 1-kHz band best.
+
+    >>> from deepSTRF.dsp import gammatone_filterbank
+    >>> x = np.sin(2 * np.pi * 1000 * np.arange(8000) / 16000)
+    >>> y = gammatone_filterbank(x, 16000, np.array([250.0, 1000.0, 4000.0]))
+    >>> y.shape, int((y ** 2).sum(axis=1).argmax())
+    ((3, 8000), 1)
     """
     import scipy.signal  # ~0.5 s to import: only when a gammatone-gram is computed
 
@@ -124,6 +147,13 @@ def gammatone_gram(x: np.ndarray, rate: float, dt_ms: float, n_bands: int = 50, 
         RMS window in ms.
     n_frames : int, optional
         Number of frames ``T`` (default: the whole windows).
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import gammatone_gram
+    >>> x = np.random.default_rng(0).standard_normal(16000)
+    >>> gammatone_gram(x, 16000, dt_ms=5.0, n_bands=16, n_frames=200).shape
+    (16, 200)
     """
     check_positive("dt_ms", dt_ms)
     check_positive("window_ms", window_ms)

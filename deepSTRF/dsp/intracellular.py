@@ -28,6 +28,15 @@ class RepeatGating:
         ``xcorr`` (stimuli with >= 3 surviving repeats): Pearson r of a
         repeat with the sample-wise median of the *other surviving* repeats
         must reach this.
+
+    Examples
+    --------
+    The CRCNS-AC1 loader's artefact thresholds; a stricter gate is one argument:
+
+    >>> from deepSTRF.datasets.audio import RepeatGating
+    >>> strict = RepeatGating(max_abs_mv=100.0)
+    >>> strict.max_abs_mv, RepeatGating().max_abs_mv
+    (100.0, 150.0)
     """
 
     max_abs_mv: float = 150.0

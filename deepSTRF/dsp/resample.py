@@ -26,6 +26,14 @@ def resample(x: np.ndarray, rate_in: float, rate_out: int, quality: str = "VHQ")
         Target rate in Hz.
     quality : str, default 'VHQ'
         soxr's quality recipe.
+
+    Examples
+    --------
+    One second at 24 414 Hz (CRCNS-AA4's rate) to 24 000 Hz.
+
+    >>> from deepSTRF.dsp import resample
+    >>> resample(np.zeros(24414), 24414, 24000).shape
+    (24000,)
     """
     check_positive("rate_in", rate_in)
     check_positive("rate_out", rate_out, integer=True)
@@ -71,6 +79,14 @@ def grid_lock(x: np.ndarray, n_bins: int, hop: int, offset: int = 0) -> np.ndarr
     -------
     np.ndarray, shape (n_bins * hop,)
         Same dtype as ``x``.
+
+    Examples
+    --------
+    Three samples placed after a one-sample silence on a grid of 2 bins x 3 samples.
+
+    >>> from deepSTRF.dsp import grid_lock
+    >>> grid_lock(np.array([1.0, 2.0, 3.0]), n_bins=2, hop=3, offset=1)
+    array([0., 1., 2., 3., 0., 0.])
     """
     check_positive("hop", hop, integer=True)
     if n_bins < 0:

@@ -12,6 +12,12 @@ def soft_offset(log_offset: float) -> float:
     ----------
     log_offset : float
         The pipeline's ``log_offset`` (a base-10 exponent).
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import soft_offset
+    >>> soft_offset(-1.0), soft_offset(7.0)
+    (-1.0, 2.1)
     """
     a = float(log_offset)
     return 2 + (a - 2) / 50 if a > 2 else (-2 + (a + 2) / 50 if a < -2 else a)
@@ -30,6 +36,14 @@ def offset_log(x: np.ndarray, log_offset: float) -> np.ndarray:
     Returns
     -------
     np.ndarray, float32, the shape of ``x``
+
+    Examples
+    --------
+    With ``log_offset = -1``, ``d = 0.1``: ``log((x + 0.1) / 0.1)``.
+
+    >>> from deepSTRF.dsp import offset_log
+    >>> offset_log(np.array([0.0, 0.9]), -1.0)
+    array([0.      , 2.302585], dtype=float32)
     """
     d = np.float32(10.0 ** soft_offset(log_offset))
     x = np.asarray(x, dtype=np.float32)
@@ -53,6 +67,13 @@ def minmax_scale_(x: np.ndarray, lo, hi, floor: float = 1e-6) -> np.ndarray:
     -------
     np.ndarray
         ``x``.
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import minmax_scale_
+    >>> x = np.array([[2.0, 4.0, 6.0]])
+    >>> minmax_scale_(x, 2.0, 6.0)
+    array([[0. , 0.5, 1. ]])
     """
     lo, hi = np.asarray(lo), np.asarray(hi)
     x -= lo.astype(x.dtype)

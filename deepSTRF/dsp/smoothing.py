@@ -36,6 +36,15 @@ def hann_kernel(window_ms: float, dt_ms: float) -> np.ndarray:
     -------
     np.ndarray, shape (K,), float64
         Odd-length, symmetric weights summing to 1.
+
+    Examples
+    --------
+    A 21-ms window at 5-ms bins: 5 weights, symmetric, summing to 1.
+
+    >>> from deepSTRF.dsp import hann_kernel
+    >>> k = hann_kernel(21.0, 5.0)
+    >>> k.shape, bool(np.isclose(k.sum(), 1.0)), bool(np.allclose(k, k[::-1]))
+    ((5,), True, True)
     """
     check_positive("window_ms", window_ms)
     check_positive("dt_ms", dt_ms)
@@ -62,6 +71,15 @@ def smooth_rows(x: np.ndarray, kernel: np.ndarray, out: np.ndarray | None = None
     Returns
     -------
     np.ndarray, same shape and dtype as ``x``
+
+    Examples
+    --------
+    A flat row stays flat (the kernel sums to 1), and a NaN bin stays NaN.
+
+    >>> from deepSTRF.dsp import hann_kernel, smooth_rows
+    >>> x = np.array([[2.0, 2.0, 2.0, np.nan, 2.0, 2.0]])
+    >>> smooth_rows(x, hann_kernel(21.0, 5.0))
+    array([[ 2.,  2.,  2., nan,  2.,  2.]])
     """
     kernel = np.asarray(kernel, dtype=np.float64)
     if kernel.ndim != 1 or kernel.size % 2 == 0:

@@ -25,6 +25,16 @@ def samples_per_bin(rate: float, dt_ms: float) -> int:
         Sample rate in Hz.
     dt_ms : float
         Bin width in ms.
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import samples_per_bin
+    >>> samples_per_bin(16000, 5.0)
+    80
+    >>> samples_per_bin(24414, 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: ...
     """
     hop = rate * dt_ms / 1000.0
     if abs(hop - round(hop)) > 1e-9 * max(hop, 1.0) or round(hop) < 1:
@@ -50,6 +60,12 @@ def compress(x: np.ndarray, compression: str) -> np.ndarray:
     -------
     np.ndarray
         Same shape and dtype.
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import compress
+    >>> compress(np.array([0.0, 8.0, 27.0]), "cubic")
+    array([0., 2., 3.])
     """
     check_option("compression", compression, COMPRESSIONS)
     if compression == "cubic":
@@ -84,6 +100,16 @@ def stft_power(x: np.ndarray, n_fft: int, hop: int, window: np.ndarray | None = 
         Centre frame ``k`` on sample ``k * hop`` (padding both ends).
     pad_mode : str, default 'reflect'
         ``np.pad`` mode of the centring.
+
+    Examples
+    --------
+    A 1-kHz tone at 16 kHz with 256-sample frames: the peak is in FFT bin 1000 / (16000 / 256) = 16.
+
+    >>> from deepSTRF.dsp import stft_power
+    >>> x = np.sin(2 * np.pi * 1000 * np.arange(16000) / 16000)
+    >>> p = stft_power(x, n_fft=256, hop=80)
+    >>> p.shape, int(p[:, 50].argmax())
+    ((129, 201), 16)
     """
     import scipy.signal  # ~0.5 s to import: only when a spectrogram is computed
 
@@ -125,6 +151,13 @@ def mel_filterbank(rate: int, n_fft: int, n_mels: int, fmin: float = 0.0, fmax: 
         Lowest edge in Hz.
     fmax : float, optional
         Highest edge in Hz; default ``rate // 2``.
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import mel_filterbank
+    >>> fb = mel_filterbank(16000, n_fft=512, n_mels=20)
+    >>> fb.shape, float(fb.max())
+    ((20, 257), 1.0)
     """
     check_positive("n_mels", n_mels, integer=True)
     fmax = rate // 2 if fmax is None else fmax
@@ -162,6 +195,15 @@ def mel_spectrogram(x: np.ndarray, rate: int, dt_ms: float, n_mels: int = 32, wi
         Highest mel edge in Hz; default ``rate // 2``.
     compression : {'cubic', 'log1p', 'none'}, default 'cubic'
         Compression of the band energies.
+
+    Examples
+    --------
+    One second at 16 kHz, 5-ms hop (80 samples): ``1 + 16000 // 80`` frames.
+
+    >>> from deepSTRF.dsp import mel_spectrogram
+    >>> x = np.random.default_rng(0).standard_normal(16000)
+    >>> mel_spectrogram(x, 16000, dt_ms=5.0, n_mels=32).shape
+    (32, 201)
     """
     hop = samples_per_bin(rate, dt_ms)
     check_positive("window_ms", window_ms)
@@ -205,6 +247,15 @@ def kaldi_fbank(x: np.ndarray, rate: int, dt_ms: float = 10.0, n_mels: int = 80,
         z-score each band over time.
     compression : {'log', 'log1p', 'cubic', 'none'}, default 'log'
         Compression of the mel energies.
+
+    Examples
+    --------
+    One second at 16 kHz: 25-ms frames every 10 ms that fit whole, ``1 + (1000 - 25) // 10``.
+
+    >>> from deepSTRF.dsp import kaldi_fbank
+    >>> x = np.random.default_rng(0).standard_normal(16000)
+    >>> kaldi_fbank(x, 16000, dt_ms=10.0, n_mels=80).shape
+    (80, 98)
     """
     check_option("compression", compression, ("log",) + COMPRESSIONS)
     shift_ms = dt_ms if dt_ms <= 10 else 10.0
@@ -286,6 +337,15 @@ def goertzel_spectrogram(x: np.ndarray, rate: float, dt_ms: float, fmin: float =
         Hamming window in ms; default ``2 * dt_ms``.
     n_frames : int, optional
         Number of frames ``T``.
+
+    Examples
+    --------
+    Half a second at 10 kHz, 5-ms frames; 6 bands per octave from 100 Hz to 3.2 kHz is 5 octaves.
+
+    >>> from deepSTRF.dsp import goertzel_spectrogram
+    >>> x = np.random.default_rng(0).standard_normal(5000)
+    >>> goertzel_spectrogram(x, 10000, dt_ms=5.0, fmin=100.0, fmax=3200.0, bins_per_octave=6).shape
+    (31, 100)
     """
     check_positive("rate", rate)
     check_positive("dt_ms", dt_ms)
@@ -345,6 +405,13 @@ def erb_gaussian_spectrogram(x: np.ndarray, rate: int, dt_ms: float, n_bands: in
         Highest centre frequency in Hz; default ``rate / 2``.
     window_ms : float, optional
         Analysis window in ms; default 1024 samples.
+
+    Examples
+    --------
+    >>> from deepSTRF.dsp import erb_gaussian_spectrogram
+    >>> x = np.random.default_rng(0).standard_normal(16000)
+    >>> erb_gaussian_spectrogram(x, 16000, dt_ms=10.0, n_bands=8).shape
+    (8, 101)
     """
     hop = samples_per_bin(rate, dt_ms)
     n_fft = 1024 if window_ms is None else max(int(round(window_ms * rate / 1000.0)), hop)

@@ -33,6 +33,20 @@ class FormatError(ValueError):
         The file.
     field : str or None
         The field, row or trial concerned, when there is one.
+
+    Examples
+    --------
+    Every reader error is one: it names the file (and the field), and is a ``ValueError``.
+
+    >>> from deepSTRF.io import FormatError, read_wav
+    >>> import tempfile, os
+    >>> bad = os.path.join(tempfile.mkdtemp(), "clip.wav")
+    >>> _ = open(bad, "wb").write(b"not a wav file")
+    >>> try:
+    ...     read_wav(bad)
+    ... except FormatError as err:
+    ...     print(isinstance(err, ValueError), err.path == bad)
+    True True
     """
 
     def __init__(self, message: str, path: str | None = None, field: str | None = None):

@@ -26,6 +26,13 @@ class CRCNSFormatError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import CRCNSFormatError, FormatError
+    >>> err = CRCNSFormatError("spike1.txt: line 3: not a number", path="spike1.txt", field="line 3")
+    >>> isinstance(err, FormatError), err.path, err.field
+    (True, 'spike1.txt', 'line 3')
     """
 
 

@@ -19,6 +19,12 @@ class AC1FormatError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import AC1FormatError, FormatError
+    >>> issubclass(AC1FormatError, FormatError)
+    True
     """
 
 

@@ -26,6 +26,12 @@ class DownerFormatError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import DownerFormatError, FormatError
+    >>> issubclass(DownerFormatError, FormatError)
+    True
     """
 
 

@@ -20,6 +20,12 @@ class FifFormatError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import FifFormatError, FormatError
+    >>> issubclass(FifFormatError, FormatError)
+    True
     """
 
 

@@ -29,6 +29,12 @@ class MatFormatError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import FormatError, MatFormatError
+    >>> issubclass(MatFormatError, FormatError)
+    True
     """
 
 

@@ -35,6 +35,20 @@ class RecordingError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    A truncated recording archive:
+
+    >>> import os, tempfile
+    >>> from deepSTRF.io import RecordingError, read_recording
+    >>> path = os.path.join(tempfile.mkdtemp(), "site.tgz")
+    >>> _ = open(path, "wb").write(bytes([0x1F, 0x8B, 8, 0]) + b" truncated")
+    >>> try:
+    ...     read_recording(path)
+    ... except RecordingError as err:
+    ...     print(err.path == path)
+    True
     """
 
 
@@ -56,6 +70,18 @@ class Signal:
         The data of an HDF5 signal: one array per channel or stimulus.
     origin : str, default ''
         ``<archive>:<member>`` of its ``<sig>.json``, for messages.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.io import read_recording
+    >>> from deepSTRF.testing.formats import write_recording
+    >>> path = os.path.join(tempfile.mkdtemp(), "site.tgz")
+    >>> write_recording(path, "SITE01", {"resp": {"chans": ["SITE01-01-1"], "fs": 100.0,
+    ...                 "epochs": [("TRIAL", 0.0, 1.0)], "csv": np.ones((100, 1))}})  # (time samples, channels)
+    >>> sig = read_recording(path).signals["resp"]
+    >>> sig.info["chans"], sig.raster.shape        # (T_total, channels)
+    (['SITE01-01-1'], (100, 1))
     """
 
     name: str
@@ -110,6 +136,18 @@ class Recording:
         Its ``<rec>.meta.json``.
     signals : dict of Signal
         By name.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.io import read_recording
+    >>> from deepSTRF.testing.formats import write_recording
+    >>> path = os.path.join(tempfile.mkdtemp(), "site.tgz")
+    >>> write_recording(path, "SITE01", {"resp": {"chans": ["SITE01-01-1"], "fs": 100.0,
+    ...                 "epochs": [("TRIAL", 0.0, 1.0)], "csv": np.zeros((100, 1))}})
+    >>> rec = read_recording(path)
+    >>> list(rec.signals), rec.signals["resp"].fs
+    (['resp'], 100.0)
     """
 
     path: str
@@ -245,6 +283,17 @@ def read_recording(path: str, signals=None, skip=("mask_est",)) -> Recording:
     RecordingError
         Naming the archive: not a readable gzip tar (e.g. truncated), no
         ``*.meta.json``, a malformed member.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.io import read_recording
+    >>> from deepSTRF.testing.formats import write_recording
+    >>> path = os.path.join(tempfile.mkdtemp(), "site.tgz")
+    >>> write_recording(path, "SITE01", {"resp": {"chans": ["SITE01-01-1"], "fs": 100.0,
+    ...                 "epochs": [("TRIAL", 0.0, 1.0)], "csv": np.zeros((100, 1))}})
+    >>> read_recording(path).meta["siteid"]
+    'SITE01'
     """
     wanted = None if signals is None else set(signals)
     skip = set(skip)
@@ -383,5 +432,11 @@ def epoch_bounds(start: float, end: float, fs: float) -> tuple[int, int]:
     -------
     (int, int)
         The sample slice ``[a, z)``.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import epoch_bounds
+    >>> epoch_bounds(0.25, 1.25, fs=100.0)
+    (25, 125)
     """
     return int(np.round(start * fs)), int(np.round(end * fs))

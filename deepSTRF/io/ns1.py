@@ -14,6 +14,12 @@ class NS1FormatError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import FormatError, NS1FormatError
+    >>> issubclass(NS1FormatError, FormatError)
+    True
     """
 
 

@@ -23,6 +23,12 @@ class PproxError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import FormatError, PproxError
+    >>> issubclass(PproxError, FormatError)
+    True
     """
 
 

@@ -18,6 +18,12 @@ class TableFormatError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import FormatError, TableFormatError
+    >>> issubclass(TableFormatError, FormatError)
+    True
     """
 
 

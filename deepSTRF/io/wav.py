@@ -16,6 +16,12 @@ class AudioFileError(FormatError):
     ----------
     message, path, field
         As :class:`FormatError`.
+
+    Examples
+    --------
+    >>> from deepSTRF.io import AudioFileError, FormatError
+    >>> issubclass(AudioFileError, FormatError)
+    True
     """
 
 
@@ -64,6 +70,17 @@ def read_wav(path: str) -> tuple[np.ndarray, int]:
     samples : np.ndarray, shape (n,), float64
     rate : int
         Hz.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepSTRF.io import read_wav
+    >>> from deepSTRF.testing.formats import write_wav
+    >>> path = os.path.join(tempfile.mkdtemp(), "tone.wav")
+    >>> _ = write_wav(path, seconds=0.5, rate=16000, freq=1000.0)
+    >>> x, rate = read_wav(path)
+    >>> x.shape, x.dtype, rate
+    ((8000,), dtype('float64'), 16000)
     """
     rate, data = read_wav_raw(path)
     with reading(path, "unexpected sample format", AudioFileError):

@@ -38,6 +38,17 @@ def coherence(pred, gt=None, dt_ms: float | None = None, reduction: str = "mean"
     Returns
     -------
     torch.Tensor in ``pred``'s dtype, scalar or ``(N,)``.
+
+    Examples
+    --------
+    The coherence of a prediction with the PSTH, averaged over frequencies (``dt_ms`` sets them).
+
+    >>> from deepSTRF.metrics import coherence
+    >>> g = torch.Generator().manual_seed(0)
+    >>> psth = torch.rand(1, 2, 1, 512, generator=g)
+    >>> c = coherence(psth, psth.expand(1, 2, 3, 512), 5.0, reduction="none")
+    >>> c.shape, bool(torch.allclose(c, torch.ones(2)))
+    (torch.Size([2]), True)
     """
     gt = target_arg(gt, target)
     if dt_ms is None:
@@ -93,6 +104,14 @@ def coherence_spectrum(pred, target, nperseg: int = 64, mask=None, reduction: st
     Returns
     -------
     torch.Tensor, float64. NaN for a neuron without a whole valid segment.
+
+    Examples
+    --------
+    >>> from deepSTRF.metrics import coherence_spectrum
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x = torch.rand(1, 2, 1, 512, generator=g)
+    >>> coherence_spectrum(x, x, nperseg=64, reduction="none").shape   # (N, nperseg // 2 + 1)
+    torch.Size([2, 33])
     """
     check_positive("nperseg", nperseg, integer=True)
     pred, target, m = _prepare(pred, target, mask)

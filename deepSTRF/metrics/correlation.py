@@ -72,6 +72,18 @@ def corrcoef(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) 
     torch.Tensor in ``pred``'s dtype (float32 in, float32 out; computed in
     float64), ``(N,)`` for ``'none'``, else a scalar. With R = 1 this is the
     correlation with the single trial.
+
+    Examples
+    --------
+    A prediction equal to the PSTH correlates perfectly; NaN (padding, sentinels) is ignored.
+
+    >>> from deepSTRF.metrics import corrcoef
+    >>> psth = torch.tensor([0.0, 1.0, 0.0, 2.0, 0.0, 3.0]).reshape(1, 1, 1, 6)  # (B, N, 1, T)
+    >>> responses = torch.cat([psth, psth], dim=2)                              # (B, N, R=2, T)
+    >>> corrcoef(psth, gt=responses)
+    tensor(1.)
+    >>> corrcoef(-psth, gt=responses, reduction="none")    # (N,)
+    tensor([-1.])
     """
     pred, target, m = _prepare(pred, target_arg(gt, target), mask)
     cc = [_pearson(paired_moments(p, psth(t, mb))) for p, t, mb in _blocks(pred, target, m)]
@@ -101,6 +113,13 @@ def fve(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) -> to
     Returns
     -------
     torch.Tensor in ``pred``'s dtype.
+
+    Examples
+    --------
+    >>> from deepSTRF.metrics import fve
+    >>> y = torch.tensor([0.0, 1.0, 0.0, 2.0]).reshape(1, 1, 1, 4)
+    >>> fve(y, gt=y), fve(torch.full_like(y, 0.75), gt=y)   # perfect; the mean explains nothing
+    (tensor(1.), tensor(0.))
     """
     pred, target, m = _prepare(pred, target_arg(gt, target), mask)
     out = torch.cat([_fve(p, psth(t, mb)) for p, t, mb in _blocks(pred, target, m)])
@@ -205,7 +224,19 @@ def compute_CCmax(responses, method: str = "schoppe", mask=None, n_splits: int =
 
     Returns
     -------
-    torch.Tensor, float64, ``(N,)`` or scalar.
+    torch.Tensor in ``responses``' dtype (computed in float64), ``(N,)`` or scalar.
+
+    Examples
+    --------
+    Two identical repeats: the ceiling is 1. Noisy repeats lower it.
+
+    >>> from deepSTRF.metrics import compute_CCmax
+    >>> x = torch.tensor([0.0, 1.0, 0.0, 2.0, 0.0, 1.0, 0.0, 3.0])
+    >>> compute_CCmax(torch.stack([x, x]).reshape(1, 1, 2, 8))
+    tensor([1.])
+    >>> noisy = torch.stack([x, x + torch.tensor([1.0, -1.0] * 4)]).reshape(1, 1, 2, 8)
+    >>> bool(compute_CCmax(noisy) < 1)
+    True
     """
     check_option("method", method, CCMAX_METHODS)
     responses = as_4d(responses, "responses")
@@ -218,7 +249,7 @@ def compute_CCmax(responses, method: str = "schoppe", mask=None, n_splits: int =
         keys = _split_keys(responses, n_splits, seed)
         out = [_ccmax_hsu(_split_half_r(responses[:, sl], None if m is None else m[:, sl], keys[:, :, sl]))
                for sl in neuron_blocks(responses)]
-    return reduce(torch.cat(out), reduction)
+    return reduce(torch.cat(out), reduction).to(out_dtype(responses))
 
 
 def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, reduction: str = "mean",
@@ -257,6 +288,23 @@ def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, red
     without a measurable signal (``CC_max = 0``), and for a neuron with a
     single repeat: a ceiling from one trial is undefined (0.1.0 fell back to
     the raw correlation there); a warning then says how many neurons.
+
+    Examples
+    --------
+    On simulated neurons, a ridge STRF's correlation divided by each neuron's noise ceiling:
+
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.evaluation import collate_stims
+    >>> from deepSTRF.metrics import corrcoef, normalized_corrcoef
+    >>> from deepSTRF.models import fit_ridge
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=20, n_val=4)
+    >>> model = fit_ridge(ds, list(range(20)), n_lags=15)
+    >>> batch = collate_stims(ds, [20, 21, 22, 23])
+    >>> pred = model(batch["stims"])
+    >>> cc = corrcoef(pred, batch["responses"], reduction="none")
+    >>> ccn = normalized_corrcoef(pred, batch["responses"], reduction="none")
+    >>> ccn.shape, bool((ccn >= cc).all())         # the ceiling is <= 1, so cc_norm >= cc
+    (torch.Size([4]), True)
     """
     check_option("method", method, CCMAX_METHODS)
     iters = ccmax_iters if n_splits is None else n_splits

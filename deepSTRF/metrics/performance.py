@@ -48,6 +48,17 @@ def compute_CCmax(responses, max_iters: int = 126, seed: int = 0) -> torch.Tenso
     1.0 for a cell with no stimulus of two valid repeats (no ceiling can be
     estimated: 0.1.0's convention); NaN for a cell whose every such stimulus
     has ``r <= 0``.
+
+    Examples
+    --------
+    deepSTRF 0.1.0's per-cell form: ``(B, R, T)`` for one cell.
+
+    >>> from deepSTRF.metrics.performance import compute_CCmax
+    >>> x = torch.tensor([0.0, 1.0, 0.0, 2.0, 0.0, 1.0, 0.0, 3.0])
+    >>> compute_CCmax(torch.stack([x, x, x])[None])
+    tensor(1.)
+    >>> compute_CCmax(x[None, None])              # one repeat: 1.0, as in 0.1.0
+    tensor(1.)
     """
     check_positive("max_iters", max_iters, integer=True)
     x, single = _cells(responses, "responses")
@@ -84,6 +95,15 @@ def compute_TTRC(responses) -> torch.Tensor:
     torch.Tensor in the input's dtype: a scalar for ``(B, R, T)``, else ``(N,)``.
     1.0 for R = 1 (as deepSTRF 0.1.0); NaN for a cell without a pair of
     trials sharing two valid bins.
+
+    Examples
+    --------
+    The mean correlation between trials: identical trials give 1.
+
+    >>> from deepSTRF.metrics.performance import compute_TTRC
+    >>> x = torch.tensor([0.0, 1.0, 0.0, 2.0, 0.0, 1.0, 0.0, 3.0])
+    >>> compute_TTRC(torch.stack([x, x])[None]), compute_TTRC(torch.stack([x, -x])[None])
+    (tensor(1.), tensor(-1.))
     """
     x, single = _cells(responses, "responses")
     B, N, R, T = x.shape

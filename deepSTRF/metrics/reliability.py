@@ -99,6 +99,16 @@ def signal_power(responses: torch.Tensor, mask=None, reduction: str = "mean") ->
     -------
     torch.Tensor in the responses' dtype, scalar or shape (N,)
         In squared response units (e.g. spikes^2 per bin^2).
+
+    Examples
+    --------
+    Identical repeats carry no noise: all their power is signal.
+
+    >>> from deepSTRF.metrics import noise_power, signal_power
+    >>> x = torch.tensor([0.0, 1.0, 0.0, 2.0, 0.0, 1.0, 0.0, 3.0])
+    >>> r = torch.stack([x, x]).reshape(1, 1, 2, 8)       # (B, N, R, T)
+    >>> bool(torch.isclose(signal_power(r), x.var(unbiased=False))), noise_power(r)
+    (True, tensor(0.))
     """
     return reduce(_powers(responses, mask)["signal"], reduction).to(out_dtype(as_4d(responses, "responses")))
 
@@ -115,6 +125,15 @@ def noise_power(responses: torch.Tensor, mask=None, reduction: str = "mean") -> 
         Bins to use.
     reduction : {'mean', 'sum', 'none'}, default 'mean'
         The mean over neurons (as in 0.1.0), or one value per neuron.
+
+    Examples
+    --------
+    Two repeats differing by +-1 in every bin: the noise power is the variance around the mean, 0.5.
+
+    >>> from deepSTRF.metrics import noise_power
+    >>> x = torch.tensor([0.0, 1.0, 0.0, 2.0, 0.0, 1.0, 0.0, 3.0])
+    >>> noise_power(torch.stack([x, x + torch.tensor([1.0, -1.0] * 4)]).reshape(1, 1, 2, 8))
+    tensor(0.5000)
     """
     return reduce(_powers(responses, mask)["noise"], reduction).to(out_dtype(as_4d(responses, "responses")))
 
@@ -131,6 +150,14 @@ def snr(responses: torch.Tensor, mask=None, reduction: str = "mean") -> torch.Te
         Bins to use.
     reduction : {'mean', 'sum', 'none'}, default 'mean'
         The mean over neurons (as in 0.1.0), or one value per neuron.
+
+    Examples
+    --------
+    >>> from deepSTRF.metrics import snr
+    >>> x = torch.tensor([0.0, 1.0, 0.0, 2.0, 0.0, 1.0, 0.0, 3.0])
+    >>> r = torch.stack([x, x + torch.tensor([1.0, -1.0] * 4)]).reshape(1, 1, 2, 8)
+    >>> snr(r), snr(r, reduction="none").shape   # 0.1.0's default: 'mean', a scalar
+    (tensor(0.4688), torch.Size([1]))
     """
     p = _powers(responses, mask)
     return reduce(p["signal"] / p["noise"], reduction).to(out_dtype(as_4d(responses, "responses")))

@@ -28,6 +28,12 @@ class CNNPopulation(nn.Module):
         Kernel extent in bands (odd) and in bins.
 
     Shapes: ``(B, 1, F, T)`` -> ``(B, N, 1, T)``.
+
+    Examples
+    --------
+    >>> from deepSTRF.models import CNNPopulation
+    >>> CNNPopulation(F=4, N=2)(torch.rand(3, 1, 4, 20)).shape
+    torch.Size([3, 2, 1, 20])
     """
 
     def __init__(self, F: int, N: int, channels: int = 16, layers: int = 2, kernel_f: int = 5, kernel_t: int = 7):
@@ -42,6 +48,9 @@ class CNNPopulation(nn.Module):
             nn.Conv2d(1 if i == 0 else channels, channels, (kernel_f, kernel_t)) for i in range(layers)
         )
         self.readout = nn.Conv1d(channels * F, N, 1)
+
+    def extra_repr(self) -> str:
+        return f"F={self.F}, N={self.N}, kernel_f={self.kernel_f}, kernel_t={self.kernel_t}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != 1 or x.shape[2] != self.F:

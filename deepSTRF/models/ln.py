@@ -25,6 +25,14 @@ class LNModel(nn.Module):
         Neurons (outputs).
     n_lags : int
         STRF length in bins.
+
+    Examples
+    --------
+    >>> from deepSTRF.models import LNModel
+    >>> model = LNModel(F=4, N=2, n_lags=5)
+    >>> y = model(torch.rand(3, 1, 4, 20))
+    >>> y.shape, bool((y >= 0).all())                # non-negative rates
+    (torch.Size([3, 2, 1, 20]), True)
     """
 
     def __init__(self, F: int, N: int, n_lags: int):

@@ -27,6 +27,18 @@ def lagged(x: np.ndarray, n_lags: int) -> np.ndarray:
         A spectrogram.
     n_lags : int
         Delays ``L`` (0 to ``L - 1`` bins).
+
+    Examples
+    --------
+    Column ``l`` is the input delayed by ``l`` bins (zeros before the start):
+
+    >>> from deepSTRF.models import lagged
+    >>> lagged(np.arange(5.0)[None], 3)
+    array([[0., 0., 0.],
+           [1., 0., 0.],
+           [2., 1., 0.],
+           [3., 2., 1.],
+           [4., 3., 2.]])
     """
     F, T = x.shape
     X = np.zeros((T, F, n_lags))
@@ -104,6 +116,18 @@ def fit_ridge(dataset, stim_indices, n_lags: int = 15, alphas=None, n_folds: int
         and ``cv_corr`` (``(N,)`` held-out correlation at that penalty). A
         neuron that heard none of the training stimuli has NaN weights, so
         its predictions are NaN (ignored by the metrics), not zeros.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.evaluation import strf_similarity
+    >>> from deepSTRF.models import fit_ridge
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=20, n_val=2)
+    >>> model = fit_ridge(ds, list(range(20)), n_lags=15)
+    >>> model.strfs.shape
+    torch.Size([4, 32, 15])
+    >>> bool(np.nanmedian(strf_similarity(model.strfs, ds.true_strfs)) > 0.5)   # near the true filters
+    True
     """
     check_positive("n_lags", n_lags, integer=True)
     check_positive("n_folds", n_folds, integer=True)

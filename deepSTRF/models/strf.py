@@ -24,9 +24,26 @@ class LinearSTRF(nn.Module):
     n_lags : int
         Filter length ``L`` in bins (lag 0 is the current bin).
 
-    Shapes
-    ------
-    input ``(B, 1, F, T)`` -> output ``(B, N, 1, T)``.
+    Notes
+    -----
+    Shapes: input ``(B, 1, F, T)`` -> output ``(B, N, 1, T)``.
+
+    Examples
+    --------
+    Strictly causal: a change of the input at bin 10 changes no prediction before bin 10.
+
+    >>> from deepSTRF.models import LinearSTRF
+    >>> model = LinearSTRF(F=4, N=2, n_lags=5)
+    >>> x = torch.rand(3, 1, 4, 20)                  # (B, 1, F, T)
+    >>> y = model(x)
+    >>> y.shape                                       # (B, N, 1, T)
+    torch.Size([3, 2, 1, 20])
+    >>> x2 = x.clone()
+    >>> x2[..., 10:] += 1.0
+    >>> bool(torch.equal(model(x2)[..., :10], y[..., :10]))
+    True
+    >>> model.strfs.shape                             # (N, F, n_lags)
+    torch.Size([2, 4, 5])
     """
 
     def __init__(self, F: int, N: int, n_lags: int):
@@ -36,6 +53,9 @@ class LinearSTRF(nn.Module):
         self.F, self.N, self.n_lags = F, N, n_lags
         self.weight = nn.Parameter(torch.zeros(N, F, n_lags))
         self.bias = nn.Parameter(torch.zeros(N))
+
+    def extra_repr(self) -> str:
+        return f"F={self.F}, N={self.N}, n_lags={self.n_lags}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != 1 or x.shape[2] != self.F:

@@ -26,6 +26,15 @@ class StimSubset(Dataset):
         The dataset.
     stim_indices : sequence of int
         Absolute stimulus indices.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.models import StimSubset
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)
+    >>> sub = StimSubset(ds, [4, 5])
+    >>> len(sub), sub[0]["stims"].shape
+    (2, torch.Size([1, 32, 239]))
     """
 
     def __init__(self, dataset, stim_indices):
@@ -54,6 +63,13 @@ def split_stims(stim_indices, val_fraction: float = 0.1, seed: int = 0) -> tuple
     Returns
     -------
     train, val : list of int
+
+    Examples
+    --------
+    >>> from deepSTRF.models import split_stims
+    >>> train, val = split_stims(list(range(10)), val_fraction=0.2, seed=0)
+    >>> len(train), len(val), sorted(train + val) == list(range(10))
+    (8, 2, True)
     """
     stims = list(stim_indices)
     if len(stims) < 2:
@@ -132,6 +148,16 @@ def fit(model: torch.nn.Module, dataset, train_stims, val_stims, loss: str = "po
     dict
         ``train_loss`` and ``val_loss`` per epoch, ``best_epoch`` (0-based: an index into
         ``val_loss``; the progress line counts epochs from 1) and ``best_val_loss``.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.models import LNModel, fit
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=6, n_val=2)
+    >>> model = LNModel(ds.F, len(ds.active_neurons), n_lags=10)
+    >>> history = fit(model, ds, [0, 1, 2, 3], [4, 5], max_epochs=3, progress=False)
+    >>> len(history["val_loss"]), 0 <= history["best_epoch"] < 3
+    (3, True)
     """
     check_option("loss", loss, tuple(LOSSES))
     for name, v in (("max_epochs", max_epochs), ("patience", patience), ("batch_size", batch_size)):

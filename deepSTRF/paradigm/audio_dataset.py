@@ -38,6 +38,23 @@ class AudioNeuralDataset(NeuralDataset):
         Waveform sample rate in Hz in waveform mode, ``None`` otherwise.
     hearing_range_hz : tuple of float or None
         Advisory ``(low, high)`` hearing range of the species in Hz.
+
+    Examples
+    --------
+    A dataset of two neurons and two sounds, from plain lists:
+
+    >>> from deepSTRF.paradigm import AudioNeuralDataset, sentinel
+    >>> class Tiny(AudioNeuralDataset):
+    ...     def __init__(self):
+    ...         super().__init__(None, dt_ms=10.0)
+    ...         self.F, self.N_neurons = 4, 2
+    ...         self.stims = [torch.rand(1, 4, 50), torch.rand(1, 4, 30)]
+    ...         self.responses = [[torch.ones(3, 50), torch.zeros(2, 50)], [torch.ones(3, 30), sentinel()]]
+    ...         self.stim_meta = [{"name": "a"}, {"name": "b"}]
+    ...         self.nrn_meta = [{"cell_id": "n0"}, {"cell_id": "n1"}]
+    ...         self.validate()
+    >>> Tiny()
+    Tiny(S=2, N=2, F=4, dt=10 ms, mode=spectrogram; selection: 2/2 stims, 2/2 neurons)
     """
 
     def __init__(self, path=None, dt_ms: float = 1.0):

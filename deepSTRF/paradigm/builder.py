@@ -11,8 +11,9 @@ Example
 >>> b = DatasetBuilder(dt_ms=10.0)
 >>> s = b.add_stim(np.zeros((1, 32, 200), np.float32), name="a", subset="est")
 >>> n = b.add_neuron(cell_id="x-01")
->>> b.add_response(s, n, counts)          # counts: (R, 200)
->>> ds = b.build()                          # an AudioNeuralDataset
+>>> b.add_response(s, n, np.ones((3, 200), np.float32))   # (R, T) counts
+>>> b.build()                                              # an AudioNeuralDataset
+AudioNeuralDataset(S=1, N=1, F=32, dt=10 ms, mode=spectrogram; selection: 1/1 stims, 1/1 neurons)
 """
 
 from __future__ import annotations
@@ -38,6 +39,23 @@ class DatasetBuilder:
         stimuli; ``T_audio`` must then be ``T * hop`` with
         ``hop = audio_fs * dt_ms / 1000`` an integer. ``None`` (default) for
         spectrogram stimuli ``(1, F, T)``.
+
+    Examples
+    --------
+    Two neurons that heard different stimuli; the pairs never added are sentinels.
+
+    >>> from deepSTRF.datasets import DatasetBuilder
+    >>> b = DatasetBuilder(dt_ms=10.0)
+    >>> s0 = b.add_stim(np.zeros((1, 8, 100), np.float32), name="a")
+    >>> s1 = b.add_stim(np.zeros((1, 8, 60), np.float32), name="b")
+    >>> n0, n1 = b.add_neuron(cell_id="x"), b.add_neuron(cell_id="y")
+    >>> b.add_response(s0, n0, np.ones((5, 100), np.float32))
+    >>> b.add_response(s1, n1, np.ones((2, 60), np.float32))
+    >>> ds = b.build(name="Tiny")
+    >>> ds.nrn_masks.tolist()
+    [[True, False], [False, True]]
+    >>> ds.responses[1][1].shape
+    torch.Size([2, 60])
     """
 
     def __init__(self, dt_ms: float, audio_fs: int | None = None):

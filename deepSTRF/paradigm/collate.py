@@ -42,6 +42,18 @@ def neural_collate(batch: Sequence[dict], average_repeats: bool = False) -> dict
         (as in deepSTRF 0.1.0): a masked loss is ``loss(pred[m], resp[m])``.
         ``pair_mask``: ``(B, N)`` bool, True where the neuron heard the
         stimulus. ``stim_meta`` and any other key: lists of the items' values.
+
+    Examples
+    --------
+    >>> from torch.utils.data import DataLoader
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.utils import neural_collate
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)
+    >>> batch = next(iter(DataLoader(ds, batch_size=3, collate_fn=neural_collate)))
+    >>> batch["stims"].shape, batch["responses"].shape    # T_max = 285; R_max = 2
+    (torch.Size([3, 1, 32, 285]), torch.Size([3, 4, 2, 285]))
+    >>> batch["pair_mask"][0].tolist()                     # only neuron 0 heard stimulus 0
+    [True, False, False, False]
     """
     if len(batch) == 0:
         raise DatasetValueError("cannot collate an empty batch")
@@ -105,6 +117,14 @@ def neural_collate_averaged(batch: Sequence[dict]) -> dict:
     ----------
     batch : sequence of dict
         Items of a dataset (``ds[i]``).
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.utils import neural_collate_averaged
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)
+    >>> neural_collate_averaged([ds[4], ds[5]])["responses"].shape   # (B, N, T_max): repeat means
+    torch.Size([2, 4, 239])
     """
     return neural_collate(batch, average_repeats=True)
 

@@ -59,6 +59,18 @@ def concat_neural_datasets(datasets: Sequence, names: Sequence[str] | None = Non
         (a ``ValueError`` and an ``AssertionError``, as 0.1.0 raised) if the
         datasets differ in ``dt_ms``, ``F``, stimulus mode or ``audio_fs``,
         naming the two values, or if ``names`` has the wrong length.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.utils import concat_neural_datasets
+    >>> a = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)
+    >>> b = SimulatedDataset(seed=1, n_neurons=3, n_est=4, n_val=2, n_site_b=1)
+    >>> both = concat_neural_datasets([a, b], names=["first", "second"])
+    >>> both.get_S(), both.get_N(), both.nrn_meta[5]["dataset"]
+    (12, 7, 'second')
+    >>> bool(both.nrn_masks[0, 5])         # a neuron of one block never heard the other's stimuli
+    False
     """
     datasets = list(datasets)
     if not datasets:

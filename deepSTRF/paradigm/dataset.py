@@ -66,6 +66,21 @@ class NeuralDataset(SelectionMixin, TransformsMixin, QualityMixin, ConcatMixin, 
     ``len(ds)`` and ``ds[i]`` follow the current selection (see the
     ``select_*`` methods); ``stims``, ``responses`` and the metas always
     show every stimulus and neuron.
+
+    Examples
+    --------
+    Every dataset is one (here the built-in simulated data, kept small):
+
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)
+    >>> ds.get_S(), ds.get_N(), ds.dt
+    (6, 4, 10.0)
+    >>> ds.stims[4].shape, ds.responses[4][0].shape   # (1, F, T) and (R, T)
+    (torch.Size([1, 32, 239]), torch.Size([20, 239]))
+    >>> ds.responses[0][1]                            # neuron 1 never heard stimulus 0
+    tensor([[nan]])
+    >>> ds.nrn_masks[0].tolist()
+    [True, False, False, False]
     """
 
     def __init__(self, path=None, dt_ms: float = 1.0):

@@ -28,7 +28,14 @@ _NAN = float("nan")
 
 
 def sentinel() -> torch.Tensor:
-    """The ``(1, 1)`` NaN tensor standing for "this neuron never heard this stimulus"."""
+    """The ``(1, 1)`` NaN tensor standing for "this neuron never heard this stimulus".
+
+    Examples
+    --------
+    >>> from deepSTRF.paradigm import sentinel
+    >>> sentinel()
+    tensor([[nan]])
+    """
     return torch.full((1, 1), _NAN, dtype=torch.float32)
 
 
@@ -48,6 +55,25 @@ def allocating_with(allocate):
     ----------
     allocate : callable or None
         ``allocate(prefix, size) -> 1-D float32 array``; None for plain memory.
+
+    Examples
+    --------
+    Build a dataset's chunks into arrays of our own (the cache maps ``.npy`` files this way):
+
+    >>> from deepSTRF.datasets import DatasetBuilder
+    >>> from deepSTRF.paradigm import allocating_with
+    >>> given = []
+    >>> def allocate(prefix, size):
+    ...     given.append(prefix)
+    ...     return np.empty(size, np.float32)
+    >>> with allocating_with(allocate):
+    ...     b = DatasetBuilder(dt_ms=10.0)
+    ...     s = b.add_stim(np.zeros((1, 2, 5), np.float32))
+    ...     n = b.add_neuron()
+    ...     b.add_response(s, n, np.ones((1, 5), np.float32))
+    ...     ds = b.build()
+    >>> sorted(set(given))
+    ['resp', 'stim']
     """
     token = _ALLOCATOR.set(allocate)
     try:
@@ -176,6 +202,17 @@ class PackedResponses(_ChunkStore):
     shared : list of bool, optional
         Per chunk: True if another dataset holds the same memory (then the
         chunk is copied before any in-place transform).
+
+    Examples
+    --------
+    A dataset's responses live in one of these; ``get(s, n)`` is a view.
+
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> store = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2).packed_responses
+    >>> store.n_stims, store.n_neurons, store.n_pairs
+    (6, 4, 18)
+    >>> store.get(4, 0).shape
+    torch.Size([20, 239])
     """
 
     def __init__(self, chunks, stim_T, n_neurons, pair_stim, pair_nrn, pair_chunk, pair_offset,
@@ -426,6 +463,13 @@ class PackedStims(_ChunkStore):
         Each stimulus's shape.
     shared : list of bool, optional
         Per chunk: True if another dataset holds the same memory.
+
+    Examples
+    --------
+    >>> from deepSTRF.paradigm import PackedStims
+    >>> packed = PackedStims.from_arrays([np.zeros((1, 4, 10), np.float32), np.ones((1, 4, 5), np.float32)])
+    >>> packed.tensor(1).shape, float(packed.tensor(1).sum())
+    (torch.Size([1, 4, 5]), 20.0)
     """
 
     def __init__(self, chunks, chunk_of, offset_of, shapes, shared=None):

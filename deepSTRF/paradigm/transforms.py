@@ -229,6 +229,18 @@ def hanning_smooth(response, window_ms: float = 21.0, dt_ms: float | None = None
     Returns
     -------
     Same type, shape and dtype as ``response`` (a new array; the input is unchanged).
+
+    Examples
+    --------
+    deepSTRF 0.1.0's order, ``(response, window_ms, dt_ms)``; the kernel sums to 1, so the mean
+    rate is kept away from the edges.
+
+    >>> from deepSTRF.utils import hanning_smooth
+    >>> x = torch.zeros(1, 11)
+    >>> x[0, 5] = 1.0
+    >>> y = hanning_smooth(x, 21.0, dt_ms=5.0)
+    >>> y.shape, round(float(y.sum()), 6), bool(y[0, 5] < 1.0)
+    (torch.Size([1, 11]), 1.0, True)
     """
     if dt_ms is None:
         raise DatasetTypeError("hanning_smooth(response, window_ms, dt_ms): dt_ms, the bin width in ms, is required")

@@ -41,6 +41,17 @@ class ResponseRow(Sequence):
         True where the neuron heard the stimulus.
     T : int
         Time bins of the stimulus.
+
+    Examples
+    --------
+    The responses of stimulus 4 for neurons 0 and 2, padded into one tensor:
+
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.paradigm import ResponseRow
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)
+    >>> row = ResponseRow.for_neurons(ds.packed_responses, 4, np.array([0, 2]))
+    >>> len(row), row[0].shape, row.padded().shape        # (N, R_max, T)
+    (2, torch.Size([20, 239]), torch.Size([2, 20, 239]))
     """
 
     __slots__ = ("_store", "_stim", "_pairs", "_neurons")
@@ -300,6 +311,16 @@ class ResponseTable(Sequence):
     ----------
     ds : NeuralDataset
         The dataset whose store the view reads and writes.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)
+    >>> len(ds.responses), len(ds.responses[0])              # S rows of N entries
+    (6, 4)
+    >>> ds.responses[4][3] = torch.zeros(2, 239)           # a checked write: (R, T) of stimulus 4
+    >>> ds.responses[4][3].shape
+    torch.Size([2, 239])
     """
 
     __slots__ = ("_ds",)
@@ -341,6 +362,18 @@ class StimTable(Sequence):
     ----------
     ds : NeuralDataset
         The dataset whose store the view reads and writes.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> ds = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)
+    >>> ds.stims[0].shape
+    torch.Size([1, 32, 285])
+    >>> ds.stims[0] = torch.zeros(1, 32, 285)              # same layout and T: accepted
+    >>> ds.stims[0] = torch.zeros(1, 32, 10)               # another T than its responses
+    Traceback (most recent call last):
+    ...
+    deepSTRF.errors.DatasetValueError: ...
     """
 
     __slots__ = ("_ds",)

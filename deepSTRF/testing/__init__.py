@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+__all__ = ["FAKES", "fake_release", "assert_same_value", "assert_same_dataset"]
+
 #: dataset name -> (module of this package, its maker, the loader's keyword arguments for the fake)
 FAKES = {
     "Simulated": (None, None, {"seed": 3, "n_neurons": 5, "n_est": 4, "n_val": 2}),
@@ -54,6 +56,15 @@ def fake_release(name: str, folder) -> dict:
         A dataset name (a key of :data:`FAKES`).
     folder : str or Path
         Where to write it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from deepSTRF.datasets.zoo import dataset_class
+    >>> from deepSTRF.testing import fake_release
+    >>> kwargs = fake_release("NAT4", tempfile.mkdtemp())
+    >>> dataset_class("NAT4")(**kwargs).F
+    18
     """
     module, maker, kwargs = FAKES[name]
     if module is None:
@@ -74,6 +85,15 @@ def assert_same_value(a, b, where: str = "value") -> None:
         The values.
     where : str, default 'value'
         What they are, for the message.
+
+    Examples
+    --------
+    >>> from deepSTRF.testing import assert_same_value
+    >>> assert_same_value(torch.tensor([1.0, float("nan")]), torch.tensor([1.0, float("nan")]))  # NaN equals NaN
+    >>> assert_same_value(torch.tensor([1.0]), torch.tensor([2.0]), where="responses[0][0]")
+    Traceback (most recent call last):
+    ...
+    AssertionError: responses[0][0]...
     """
     if isinstance(a, np.generic) and not isinstance(b, np.generic):
         a = a.item()
@@ -105,6 +125,13 @@ def assert_same_dataset(a, b) -> None:
     ----------
     a, b : NeuralDataset
         The datasets.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> from deepSTRF.testing import assert_same_dataset
+    >>> a = SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2)
+    >>> assert_same_dataset(a, SimulatedDataset(seed=0, n_neurons=4, n_est=4, n_val=2, cache=False))
     """
     assert len(a.stim_meta) == len(b.stim_meta) and a.N_neurons == b.N_neurons
     for s in range(len(a.stim_meta)):

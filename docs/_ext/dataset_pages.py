@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import os
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -37,7 +38,9 @@ def _figure(name: str, cls, path: str) -> str:
 
     with tempfile.TemporaryDirectory(prefix=f"deepstrf-docs-{name}-") as tmp:
         kwargs = fake_release(name, os.path.join(tmp, "release"))
-        ds = cls(**kwargs)
+        with warnings.catch_warnings():  # the fakes exercise the loaders' edge cases on purpose
+            warnings.simplefilter("ignore")
+            ds = cls(**kwargs)
         masks = ds.nrn_masks.numpy()
         s = int(np.flatnonzero(masks.any(axis=1))[0])
         n = int(np.flatnonzero(masks[s])[0])
@@ -79,7 +82,7 @@ def _page(name: str, facts: dict, info, cls, figure: str | None, caption: str) -
     for label, key in ROWS:
         out += [f"   * - {label}", f"     - {facts[key]}"]
     if info is not None:
-        out += ["   * - Source", f"     - {info.account}", "   * - Size", f"     - {info.size}",
+        out += ["   * - Access", f"     - {info.account}", "   * - Size", f"     - {info.size}",
                 "   * - Licence", f"     - {info.licence}",
                 "   * - Account", "     - " + ("a free CRCNS account (``username=``/``password=`` or "
                                               "``$CRCNS_USERNAME``/``$CRCNS_PASSWORD``)" if info.needs_account

@@ -23,6 +23,7 @@ from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._crcns import working_rate
 from ._waveforms import lock_to_grid
+from ..evaluation import Evaluation
 
 LAYOUTS = ("neurons", "repeats")
 BACKENDS = ("gaussian", "heeris")
@@ -104,9 +105,27 @@ class AliceEEGDataset(Release, AudioNeuralDataset):
     ----------
     Bhattasali et al. (2020) LREC; Brennan & Hale (2019) PLoS ONE; Brodbeck
     et al. (2023) eLife.
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``AliceEEGDataset(path="/data/AliceEEG", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import AliceEEGDataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = AliceEEGDataset(**fake_release("AliceEEG", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (8, 10.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 8]), True)
     """
 
     registry = "AliceEEG"
+    evaluation = Evaluation(holdout_key=None, unit="neuron", ccmax="schoppe", min_snr=0.0,
+                            source="no published split: every 5th of the 12 segments (0, 5, 10) is held out; "
+                                   "R = 1, so no noise ceiling (cc_norm is NaN; cc is the score)")
 
     def __init__(self, path: str | None = None, subjects=None, dt_ms: float = 10.0, n_frequency_bands: int = 8,
                  treat_subjects_as: str = "neurons", hp_freq_hz: float | None = 1.0, lp_freq_hz: float | None = None,
@@ -238,5 +257,21 @@ def download_alice_eeg(dest: str | None = None) -> str:
     -------
     str
         The dataset folder.
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download AliceEEG`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_alice_eeg
+    >>> dest = "/data/AliceEEG"
+    >>> folder = download_alice_eeg(dest)  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("AliceEEG", tempfile.mkdtemp())
+    'absent'
     """
     return download_dataset("AliceEEG", dest)

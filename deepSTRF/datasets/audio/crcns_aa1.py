@@ -14,6 +14,7 @@ from ...io.crcns import index_class_folder, read_spike_file
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, cell_parts, check_choices, check_common, stimulus
+from ..evaluation import Evaluation
 
 AREAS = ("Field_L", "MLd")
 CLASSES = ("conspecific", "flatrip")
@@ -84,9 +85,27 @@ class CRCNSAA1Dataset(Release, AudioNeuralDataset):
     ----------
     Woolley et al. (2005). Tuning for spectro-temporal modulations as a
     mechanism for auditory discrimination of natural sounds. Nat Neurosci.
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``CRCNSAA1Dataset(path="/data/AA1", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import CRCNSAA1Dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = CRCNSAA1Dataset(**fake_release("AA1", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (32, 1.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 32]), True)
     """
 
     registry = "AA1"
+    evaluation = Evaluation(holdout_key="type", holdout_values=("conspecific",), ccmax="hsu", min_snr=0.1,
+                            source="held-out songs, as the Theunissen lab's STRF papers (Hsu et al. 2004): every "
+                                   "5th conspecific song is a test stimulus; ceiling of Hsu, Borst & Theunissen 2004")
 
     def __init__(self, path: str | None = None, areas=("Field_L", "MLd"), stimuli=("conspecific", "flatrip"),
                  animals="all", dt_ms=1, smooth=True, n_mels=32, compression="cubic", window_ms: float = 10.0,
@@ -167,5 +186,21 @@ def download_aa1(dest: str | None = None, username: str | None = None, password:
     username, password : str, optional
         CRCNS credentials; default ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``.
         Free account at https://crcns.org/register. Never stored or logged.
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download AA1`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_aa1
+    >>> dest = "/data/AA1"
+    >>> folder = download_aa1(dest, username="me", password="...")  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("AA1", tempfile.mkdtemp())
+    'absent'
     """
     return download_dataset("AA1", dest, username=username, password=password)

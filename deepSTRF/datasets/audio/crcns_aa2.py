@@ -14,6 +14,7 @@ from ...io.crcns import index_class_folder, read_headerless_csv, read_spike_file
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, cell_parts, check_choices, check_common, stimulus
+from ..evaluation import Evaluation
 
 FIELD_L = ("L", "L1", "L2a", "L2b", "L3")
 AREAS = ("Field_L", "L", "L1", "L2a", "L2b", "L3", "mld", "OV", "CM", "None")
@@ -89,9 +90,27 @@ class CRCNSAA2Dataset(Release, AudioNeuralDataset):
     receptive field estimation. J Comput Neurosci.
     Amin et al. (2010). Role of the zebra finch auditory thalamus in
     generating complex representations for natural sounds. J Neurophysiol.
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``CRCNSAA2Dataset(path="/data/AA2", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import CRCNSAA2Dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = CRCNSAA2Dataset(**fake_release("AA2", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (32, 1.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 32]), True)
     """
 
     registry = "AA2"
+    evaluation = Evaluation(holdout_key="type", holdout_values=("conspecific",), ccmax="hsu", min_snr=0.1,
+                            source="held-out songs (as AA1): every 5th conspecific song is a test stimulus; "
+                                   "ceiling of Hsu, Borst & Theunissen 2004")
 
     def __init__(self, path: str | None = None, areas=("Field_L", "mld", "OV", "CM", "None"),
                  stimuli=("conspecific", "flatrip", "songrip"), animals="all", dt_ms=1, smooth=True, n_mels=32,
@@ -224,5 +243,21 @@ def download_aa2(dest: str | None = None, username: str | None = None, password:
         Defaults to ``default_cache_dir('AA2')``.
     username, password : str, optional
         CRCNS credentials; default ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``.
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download AA2`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_aa2
+    >>> dest = "/data/AA2"
+    >>> folder = download_aa2(dest, username="me", password="...")  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("AA2", tempfile.mkdtemp())
+    'absent'
     """
     return download_dataset("AA2", dest, username=username, password=password)

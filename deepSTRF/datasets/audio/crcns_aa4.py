@@ -20,6 +20,7 @@ from ...io.crcns import read_aa4_unit
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._crcns import HEARING_RANGE_HZ, SPECIES, bin_trials, check_choices, check_common, stimulus
+from ..evaluation import Evaluation
 
 AA4_ANIMAL_IDS = ("BlaBro09xxF", "GreBlu9508M", "LblBlu2028M", "WhiBlu5396M", "WhiWhi4522M", "YelBlu6903F")
 TYPES = ("song", "call", "mlnoise")
@@ -99,9 +100,27 @@ class CRCNSAA4Dataset(Release, AudioNeuralDataset):
     Elie & Theunissen (2019). Invariant neural responses for sensory
     categories revealed by the time-varying information for communication
     calls. PLoS Comput Biol.
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``CRCNSAA4Dataset(path="/data/AA4", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import CRCNSAA4Dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = CRCNSAA4Dataset(**fake_release("AA4", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (32, 1.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 32]), True)
     """
 
     registry = "AA4"
+    evaluation = Evaluation(holdout_key="type", holdout_values=("song",), ccmax="hsu", min_snr=0.1,
+                            source="held-out songs (as AA1): every 5th song is a test stimulus; no published "
+                                   "encoding-model split for the call repertoire")
 
     def __init__(self, path: str | None = None, animals="all", stimuli=("song", "call", "mlnoise"), dt_ms=1.0,
                  smooth=True, n_mels=32, compression="cubic", window_ms: float = 10.0, return_waveform: bool = False,
@@ -181,6 +200,22 @@ def download_aa4(dest: str | None = None, animals: Sequence[str] = AA4_ANIMAL_ID
         A subset of ``AA4_ANIMAL_IDS``.
     username, password : str, optional
         CRCNS credentials; default ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``.
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download AA4`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_aa4
+    >>> dest = "/data/AA4"
+    >>> folder = download_aa4(dest, animals=["BlaBro09xxF"], username="me", password="...")  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("AA4", tempfile.mkdtemp())
+    'absent'
     """
     if isinstance(animals, str):
         animals = [animals]

@@ -23,6 +23,7 @@ from . import asari, wehr
 from ._crcns import check_choices
 from ._waveforms import lock_to_grid
 from .wehr import WEHR_NEURONS_SPLIT_NATURAL, WEHR_VALID_NEURONS  # noqa: F401  (re-exported)
+from ..evaluation import Evaluation
 
 SUBTREES = (("crcns-ac1.zip", "crcns-ac1", "crcns-ac1/wehr/Summary.mat"),
             ("crcns-ac1-asari-results-1.zip", "crcns-ac1-asari-results-1", "crcns-ac1-asari-results-1/asari-results-1"),
@@ -103,9 +104,26 @@ class CRCNSAC1Dataset(Release, AudioNeuralDataset):
     Machens, Wehr & Zador (2004). J Neurosci 24:1089. Asari & Zador (2009).
     J Neurophysiol 102:2638. Rançon, Masquelier & Cottereau (2025). Commun
     Biol 8:1456.
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``CRCNSAC1Dataset(path="/data/AC1", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import CRCNSAC1Dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = CRCNSAC1Dataset(**fake_release("AC1", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (53, 5.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 53]), True)
     """
 
     registry = "AC1"
+    evaluation = Evaluation(ccmax="schoppe", min_snr=0.1,
+                            source="no published split in the release: every 5th stimulus is held out")
 
     def __init__(self, path: str | None = None, experimenter=("wehr", "asari"), sites=("A1", "MGB"),
                  dt_ms: float = 5.0, fmin: float = 100.0, fmax: float = 45000.0, bins_per_octave: int = 6,
@@ -200,5 +218,21 @@ def download_ac1(dest: str | None = None, *, username: str | None = None, passwo
         CRCNS credentials; default ``$CRCNS_USERNAME`` / ``$CRCNS_PASSWORD``.
     dest : str, optional
         The dataset folder; default ``default_cache_dir('CRCNS_AC1')``.
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download AC1`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_ac1
+    >>> dest = "/data/AC1"
+    >>> folder = download_ac1(dest, username="me", password="...")  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("AC1", tempfile.mkdtemp())
+    'absent'
     """
     return download_dataset("AC1", dest, username=username, password=password, extract=False)

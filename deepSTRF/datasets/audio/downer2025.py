@@ -24,6 +24,7 @@ from ..release import Release
 from ._ahmed2025 import Ahmed2025Tuning
 from ._downer import FINE_AREA, by_session
 from ._waveforms import lock_to_grid
+from ..evaluation import Evaluation
 
 CODE = {"timit": "timitStimcode", "mvocs": "mVocStimcode"}
 AREAS = ("core", "primary", "non-primary", "A1", "R", "ML", "AL", "CL", "CPB", "RPB")
@@ -118,9 +119,28 @@ class Downer2025Dataset(Ahmed2025Tuning, Release, AudioNeuralDataset):
     ----------
     Ahmed, Downer, Malone & Makin (2025). PLoS Comput Biol 21(8): e1013334.
     Downer, Bigelow, Runfeldt & Malone (2021). J Neurophysiol.
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``Downer2025Dataset(path="/data/Downer2025", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import Downer2025Dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = Downer2025Dataset(**fake_release("Downer2025", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (80, 5.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 80]), True)
     """
 
     registry = "Downer2025"
+    evaluation = Evaluation("split", ("estimation",), ("test",), ccmax="schoppe", min_snr=0.1,
+                            loader_kwargs={"stimuli": "timit"},
+                            source="Ahmed et al. 2025: the repeated sentences (10 TIMIT, 11 reps) are the test "
+                                   "set, every other sentence is fitted")
 
     def _download(self, root, groups, username, password):
         download_downer2025(os.path.dirname(root))  # the archive unpacks into <parent>/auditory_cortex_data
@@ -240,6 +260,22 @@ def download_downer2025(dest: str | None = None) -> str:
     ----------
     dest : str, optional
         Parent folder; defaults to ``default_cache_dir('Downer2025')``.
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download Downer2025`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_downer2025
+    >>> dest = "/data/Downer2025"
+    >>> folder = download_downer2025(dest)  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("Downer2025", tempfile.mkdtemp())
+    'absent'
     """
     return os.path.join(download_dataset("Downer2025", dest), "auditory_cortex_data")
 

@@ -23,6 +23,7 @@ from ...io.nems import epoch_bounds
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._waveforms import locked_waveform
+from ..evaluation import Evaluation
 
 STIMULI = ("nat", "vmn")
 SUBSETS = ("all", "estimation", "test")
@@ -92,9 +93,27 @@ class EspejoDataset(Release, AudioNeuralDataset):
     Lopez Espejo, Schwartz & David (2019). Spectral tuning of adaptation
     supports coding of sensory context in auditory cortex. PLoS Comput Biol
     15(10): e1007430. https://doi.org/10.1371/journal.pcbi.1007430
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``EspejoDataset(path="/data/Espejo", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import EspejoDataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = EspejoDataset(**fake_release("Espejo", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (18, 10.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 18]), True)
     """
 
     registry = "Espejo"
+    evaluation = Evaluation("split", ("estimation",), ("test",), ccmax="schoppe", min_snr=0.1,
+                            loader_kwargs={"stimuli": "nat"},
+                            source="Lopez Espejo et al. 2019: the most repeated stimuli of each site are the test set")
 
     def __init__(self, path: str | None = None, stimuli: str = "nat", dt_ms: float = 10.0, subset: str = "all",
                  cells: Sequence[str] | None = None, smooth: bool = False, return_waveform: bool = False,
@@ -209,6 +228,22 @@ def download_espejo(stimuli: str, dest: str | None = None) -> str:
         The release to fetch: natural sounds or vocalisation-modulated noise.
     dest : str, optional
         The dataset folder; default ``default_cache_dir('Espejo')``.
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download Espejo`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_espejo
+    >>> dest = "/data/Espejo"
+    >>> folder = download_espejo("nat", dest)  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("Espejo", tempfile.mkdtemp())
+    'absent'
     """
     check_option("stimuli", stimuli, STIMULI)
     return download_dataset("Espejo", dest, groups=[stimuli])
@@ -238,6 +273,20 @@ def download_espejo_nat_waveforms(names: Sequence[str], dest: str | None = None,
         for them, so waveform mode never substitutes silence). Idempotent:
         a file already cached is not fetched again (files are moved into
         place only once complete).
+
+    Examples
+    --------
+    The raw waveforms of named NAT stimuli (not run here: no example reaches the network):
+
+    >>> from deepSTRF.datasets.audio import download_espejo_nat_waveforms
+    >>> paths = download_espejo_nat_waveforms(["00cat78_rec1_alarm_clock_ringing_excerpt1.wav"], dest="/data/Espejo")  # doctest: +SKIP
+
+    A name that is not one file name is refused before any request:
+
+    >>> download_espejo_nat_waveforms(["../../etc/passwd"], dest="/data/Espejo")
+    Traceback (most recent call last):
+    ...
+    deepSTRF._paths.UnsafeNameError: Espejo stimulus name '../../etc/passwd' cannot be used as a file name ...
     """
     files = {name: name.removeprefix("STIM_") for name in names}  # the mirror's file names
     found = fetch_from_mirror("Espejo", list(files.values()), dest, "nat_waveforms", progress,

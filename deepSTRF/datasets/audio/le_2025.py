@@ -24,6 +24,7 @@ from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._crcns import bin_trials
 from ._waveforms import lock_to_grid
+from ..evaluation import Evaluation
 
 VARIANTS = ("C", "G", "N", "GB", "CB", "GM", "CM")
 EXPERIMENTS = {"nat8a": (("nat8a-alpha-responses", 1), ("nat8a-beta-responses", 2)),
@@ -110,9 +111,27 @@ class Le2025Dataset(Release, AudioNeuralDataset):
     ----------
     Le, Bjoring & Meliza (2025). The zebra finch auditory cortex reconstructs
     occluded syllables in conspecific song. Nat Commun 16:8452.
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``Le2025Dataset(path="/data/Le2025", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import Le2025Dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = Le2025Dataset(**fake_release("Le2025", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (50, 5.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 50]), True)
     """
 
     registry = "Le2025"
+    evaluation = Evaluation(ccmax="schoppe", min_snr=0.1,
+                            source="no estimation/test split in the paper (it compares stimulus variants): every "
+                                   "5th stimulus is held out")
 
     def _download(self, root, groups, username, password):
         download_le2025(os.path.dirname(root))  # the zip unpacks into <parent>/zebf-auditory-restoration-1
@@ -258,5 +277,21 @@ def download_le2025(dest: str | None = None) -> str:
     -------
     str
         The unpacked ``zebf-auditory-restoration-1`` folder.
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download Le2025`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_le2025
+    >>> dest = "/data/Le2025"
+    >>> folder = download_le2025(dest)  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("Le2025", tempfile.mkdtemp())
+    'absent'
     """
     return os.path.join(download_dataset("Le2025", dest), "zebf-auditory-restoration-1")

@@ -23,6 +23,7 @@ from ...io.nems import RecordingError, epoch_bounds, read_recording
 from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._waveforms import StimWavs
+from ..evaluation import Evaluation
 
 AREAS = ("A1", "PEG")
 DT_MS = 10.0  # the population recording's bin width
@@ -91,9 +92,28 @@ class NAT4Dataset(Release, AudioNeuralDataset):
     Pennington & David (2023). A convolutional neural network provides a
     generalizable model of natural sound coding by neural populations in
     auditory cortex. PLoS Comput Biol.
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``NAT4Dataset(path="/data/NAT4", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import NAT4Dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = NAT4Dataset(**fake_release("NAT4", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (18, 10.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 18]), True)
     """
 
     registry = "NAT4"
+    evaluation = Evaluation("subset", ("est",), ("val",), ccmax="schoppe", min_snr=0.1,
+                            loader_kwargs={"area": "A1"},
+                            source="Pennington & David 2023: fit on the est sounds (one population model), "
+                                   "score on the 18 val sounds (20 repeats)")
 
     def __init__(self, path: str | None = None, area: str = "A1", dt_ms: float = 10.0, smooth: bool = False,
                  download: bool = False, subset: str = "all", return_waveform: bool = False,
@@ -212,6 +232,22 @@ def download_nat4(area: str, dest: str | None = None, wav: bool = False) -> str:
         Defaults to ``default_cache_dir('NAT4')``.
     wav : bool, default False
         Also fetch the 593 source waveforms (waveform mode only).
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download NAT4`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_nat4
+    >>> dest = "/data/NAT4"
+    >>> folder = download_nat4("A1", dest)  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("NAT4", tempfile.mkdtemp())
+    'absent'
     """
     check_option("area", area, AREAS)
     return download_dataset("NAT4", dest, groups=[area] + (["wav"] if wav else []))

@@ -22,6 +22,7 @@ from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._crcns import bin_trials
 from ._waveforms import locked_waveform
+from ..evaluation import Evaluation
 
 N_STIMS, T, WINDOW_MS = 20, 999, 4995.0
 TYPES = {0: "water_sounds", 19: "water_sounds", 3: "ferret_vocalization", 6: "insects_buzzing", 8: "human_speech",
@@ -97,9 +98,27 @@ class NS1Dataset(Release, AudioNeuralDataset):
     integration and multi-feature selectivity in auditory cortical neurons.
     PLoS Comput Biol. Rahman et al. (2020). Simple transformations capture
     auditory input to cortex. PNAS.
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``NS1Dataset(path="/data/NS1", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import NS1Dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = NS1Dataset(**fake_release("NS1", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (34, 5.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 34]), True)
     """
 
     registry = "NS1"
+    evaluation = Evaluation("split", ("train", "validation"), ("test",), ccmax="schoppe", min_snr=0.1,
+                            source="the train/validation/test split of later NS1 work (clips 17-19 held out); "
+                                   "Rahman et al. 2020's held-out clips are RAHMAN2020_TEST; Schoppe et al. 2016 ceiling")
 
     def __init__(self, path: str | None = None, dt_ms: float = 5.0, smooth: bool = True, download: bool = False,
                  return_waveform: bool = False, audio_fs: int = 48000, cache: bool = True):
@@ -168,5 +187,21 @@ def download_ns1(dest: str | None = None) -> str:
     -------
     str
         The dataset folder.
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download NS1`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_ns1
+    >>> dest = "/data/NS1"
+    >>> folder = download_ns1(dest)  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("NS1", tempfile.mkdtemp())
+    'absent'
     """
     return download_dataset("NS1", dest)

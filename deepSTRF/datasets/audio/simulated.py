@@ -15,6 +15,7 @@ import torch
 from ..._checks import check_positive
 from ...cache import cached_loader
 from ...paradigm import AudioNeuralDataset, DatasetBuilder
+from ..evaluation import Evaluation
 
 
 @cached_loader()
@@ -77,7 +78,22 @@ class SimulatedDataset(AudioNeuralDataset):
         Ground-truth STRFs (unit Frobenius norm).
     freqs_hz : np.ndarray, shape (F,)
         Band centre frequencies, 200 Hz to 20 kHz.
+
+    Examples
+    --------
+    >>> from deepSTRF.datasets.audio import SimulatedDataset
+    >>> ds = SimulatedDataset(seed=0)
+    >>> ds
+    SimulatedDataset(S=68, N=24, F=32, dt=10 ms, mode=spectrogram; selection: 68/68 stims, 24/24 neurons)
+    >>> ds.true_strfs.shape                          # (N, F, n_lags): what a model should recover
+    torch.Size([24, 32, 15])
+    >>> sorted({m["subset"] for m in ds.stim_meta})
+    ['est', 'val']
     """
+
+    evaluation = Evaluation("subset", ("est",), ("val",), ccmax="schoppe", min_snr=0.1,
+                            source="built in: the est / val subsets it is generated with (the true STRFs let a "
+                                   "benchmark check itself)")
 
     def __init__(self, seed: int = 0, n_neurons: int = 24, n_est: int = 60, n_val: int = 8,
                  est_repeats: int = 2, val_repeats: int = 20, F: int = 32, dt_ms: float = 10.0,

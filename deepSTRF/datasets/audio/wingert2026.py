@@ -19,6 +19,7 @@ from ...paradigm import AudioNeuralDataset
 from ..release import Release
 from ._waveforms import StimWavs
 from ._wingert_sessions import SessionLoader, load_sessions
+from ..evaluation import Evaluation
 
 AREAS = ("A1", "PEG", "AC", "HC")
 SUBSETS = ("all", "est", "val")
@@ -100,9 +101,27 @@ class Wingert2026Dataset(Release, AudioNeuralDataset):
     Wingert et al. (2026). Convolutional neural network models describe the
     encoding subspace of local circuits in auditory cortex. Nat Neurosci.
     https://doi.org/10.1038/s41593-026-02216-0
+
+    Examples
+    --------
+    On the dataset's format fake (the real files' layout, synthetic values); for the real data,
+    ``Wingert2026Dataset(path="/data/Wingert2026", download=True)``:
+
+    >>> import tempfile
+    >>> from deepSTRF.datasets.audio import Wingert2026Dataset
+    >>> from deepSTRF.testing import fake_release
+    >>> ds = Wingert2026Dataset(**fake_release("Wingert2026", tempfile.mkdtemp()))
+    >>> ds.F, ds.dt
+    (32, 10.0)
+    >>> s = int(ds.nrn_masks.any(dim=1).nonzero()[0])
+    >>> ds.stims[s].shape[:2], ds.responses[s][int(ds.nrn_masks[s].nonzero()[0])].shape[-1] == ds.stims[s].shape[-1]
+    (torch.Size([1, 32]), True)
     """
 
     registry = "Wingert2026"
+    evaluation = Evaluation("subset", ("est",), ("val",), unit="site", ccmax="schoppe", min_snr=0.1,
+                            source="Wingert et al. 2026: per recording site, fit on its est sequences, score on its "
+                                   "repeated val sequences")
 
     def __init__(self, path: str | None = None, area=None, site=None, dt_ms: float = 10.0, subset: str = "all",
                  smooth: bool = False, log_compress: bool = True, log_offset: float = -1.0, download: bool = False,
@@ -178,5 +197,21 @@ def download_wingert2026(dest: str | None = None, wav: bool = False) -> str:
         Defaults to ``default_cache_dir('Wingert2026')``.
     wav : bool, default False
         Also fetch ``wav.zip`` (~3.7 GB, waveform mode only).
+
+    Examples
+    --------
+    The download (not run here: no example reaches the network; ``deepstrf download Wingert2026`` does
+    the same):
+
+    >>> from deepSTRF.datasets.audio import download_wingert2026
+    >>> dest = "/data/Wingert2026"
+    >>> folder = download_wingert2026(dest)  # doctest: +SKIP
+
+    What is on disk, offline:
+
+    >>> import tempfile
+    >>> from deepSTRF.download import status
+    >>> status("Wingert2026", tempfile.mkdtemp())
+    'absent'
     """
     return download_dataset("Wingert2026", dest, groups=["wav"] if wav else [])

@@ -36,6 +36,13 @@ def make_wav2spec(kind: str, audio_fs: int, dt_ms: float, **kwargs) -> nn.Module
         The dataset's bin width: the front-end's ``hop_ms``.
     **kwargs
         The front-end's other parameters.
+
+    Examples
+    --------
+    >>> from deepSTRF.models import make_wav2spec
+    >>> frontend = make_wav2spec("gammatone", audio_fs=16000, dt_ms=10.0, n_filters=8, f_max=7900.0)
+    >>> type(frontend).__name__, frontend(torch.randn(1, 1, 16000)).shape
+    ('CausalGammatone', torch.Size([1, 1, 8, 100]))
     """
     check_option("kind", kind, tuple(KINDS))
     if "hop_ms" in kwargs:

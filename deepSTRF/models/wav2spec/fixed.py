@@ -40,6 +40,15 @@ class CausalMelSpectrogram(Wav2Spec):
         If given, ``'log'`` is ``log(x + log_offset)`` instead.
     mel_scale : {'htk', 'slaney'}, default 'htk'
         HTK's mel formula or Slaney's (linear below 1 kHz).
+
+    Examples
+    --------
+    One second at 16 kHz, 5-ms hop: 200 frames on the responses' time base.
+
+    >>> from deepSTRF.models import CausalMelSpectrogram
+    >>> frontend = CausalMelSpectrogram(16000, n_mels=34, hop_ms=5.0, f_max=7900.0)
+    >>> frontend(torch.randn(2, 1, 16000)).shape     # (B, 1, n_mels, T)
+    torch.Size([2, 1, 34, 200])
     """
 
     def __init__(self, audio_fs: int, n_mels: int = 34, hop_ms: float = 5.0, win_ms: float = 10.0,
@@ -114,6 +123,12 @@ class CausalGammatone(Wav2Spec):
         ``'log'`` is ``log(max(x, log_floor))``.
     pcen_alpha, pcen_delta, pcen_r, pcen_s, pcen_eps : float
         PCEN parameters (``compression='pcen'``), defaults 0.98, 2.0, 0.5, 0.025, 1e-6.
+
+    Examples
+    --------
+    >>> from deepSTRF.models import CausalGammatone
+    >>> CausalGammatone(16000, n_filters=16, f_max=7900.0)(torch.randn(1, 1, 8000)).shape
+    torch.Size([1, 1, 16, 100])
     """
 
     def __init__(self, audio_fs: int, n_filters: int = 34, hop_ms: float = 5.0, f_min: float = 500.0,
@@ -171,6 +186,12 @@ class Gammatonegram(Wav2Spec):
         Applied to the envelope (see :func:`deepSTRF.models.wav2spec._base.compress`).
     log_floor : float, default 1e-8
         ``'log'`` is ``log(max(x, log_floor))``.
+
+    Examples
+    --------
+    >>> from deepSTRF.models import Gammatonegram
+    >>> Gammatonegram(16000, n_filters=20, f_max=7900.0)(torch.randn(1, 1, 8000)).shape
+    torch.Size([1, 1, 20, 100])
     """
 
     def __init__(self, audio_fs: int, n_filters: int = 50, hop_ms: float = 5.0, window_ms: float = 2.5,

@@ -48,6 +48,15 @@ class SincNet(Wav2Spec):
         Frame value: the mean of ``|y|`` over a window (True) or the last sample (False).
     env_window_ms : float, optional
         Envelope window in ms (one hop when None).
+
+    Examples
+    --------
+    A learnable front-end: its band edges train with the model.
+
+    >>> from deepSTRF.models import SincNet
+    >>> frontend = SincNet(16000, n_filters=16, f_max=7900.0)
+    >>> frontend(torch.randn(1, 1, 8000)).shape, any(p.requires_grad for p in frontend.parameters())
+    (torch.Size([1, 1, 16, 100]), True)
     """
 
     def __init__(self, audio_fs: int, n_filters: int = 34, kernel_size: int = 251, hop_ms: float = 5.0,
@@ -122,6 +131,12 @@ class CausalLEAF(Wav2Spec):
         Pooling window in ms (two hops when None).
     learn_filters, learn_pooling, learn_pcen : bool, default True
         Learn the Gabor centre frequencies and widths.
+
+    Examples
+    --------
+    >>> from deepSTRF.models import CausalLEAF
+    >>> CausalLEAF(16000, n_filters=16, f_max=7900.0)(torch.randn(1, 1, 8000)).shape
+    torch.Size([1, 1, 16, 100])
     """
 
     def __init__(self, audio_fs: int, n_filters: int = 34, hop_ms: float = 5.0, f_min: float = 60.0,
