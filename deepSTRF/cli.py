@@ -268,6 +268,21 @@ def main(argv: list[str] | None = None) -> int:
                    help="only this dataset's caches (e.g. NS1 or NS1Dataset)")
     p.add_argument("--path", action="append", default=None, help="also look under this data folder; repeatable")
     p.add_argument("--yes", action="store_true", help="clear: delete without asking")
+    p = sub.add_parser("benchmark", help="every model on every dataset, scored the same way, beside the published "
+                                         "numbers (resumable)")
+    p.add_argument("--datasets", default="Simulated",
+                   help=f"comma-separated names, or 'all' (every dataset on disk; with --fakes, every dataset): {names}")
+    p.add_argument("--models", default="ridge,ln,cnn",
+                   help="comma-separated: ridge, ln, cnn, or import paths package.module:attr of your models")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds, or a range like 0-4")
+    p.add_argument("--out", default="deepstrf-benchmark", help="results folder (a second run skips finished cells)")
+    p.add_argument("--path", default=None, help="folder holding the datasets, one sub-folder each")
+    p.add_argument("--fakes", action="store_true", help="run on each dataset's format fake (offline check)")
+    p.add_argument("--workers", type=int, default=None, help="parallel processes (default: the cores)")
+    p.add_argument("--executor", default="process", choices=("process", "serial", "submitit", "submitit-local"),
+                   help="how cells run: local processes, this process, or SLURM jobs through submitit")
+    p.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--no-figures", action="store_true", help="skip the figures")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -277,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             return fit_command(args)
         if args.command == "cache":
             return cache_command(args)
+        if args.command == "benchmark":
+            return benchmark_command(args)
         if args.command in ("datasets", "download", "verify"):
             from . import _cli_downloads as dl
 
@@ -302,6 +319,34 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"deepstrf {args.command}: {_one_line(err)}", file=sys.stderr)
         return 2
+
+
+def _seeds(text: str) -> list[int]:
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part[1:]:
+            lo, hi = part.split("-", 1)
+            out.extend(range(int(lo), int(hi) + 1))
+        elif part:
+            out.append(int(part))
+    if not out:
+        raise ValueError(f"--seeds {text!r} names no seed")
+    return out
+
+
+def benchmark_command(args) -> int:
+    """``deepstrf benchmark``: :func:`deepSTRF.benchmark.run` with the command's arguments."""
+    from .benchmark import run
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    names = [d.strip() for d in args.datasets.split(",") if d.strip()]
+    run(names if names != ["all"] else "all", models, _seeds(args.seeds), out=args.out, path=args.path,
+        fakes=args.fakes, workers=args.workers, executor=args.executor, device=args.device,
+        figures=not args.no_figures, progress=True)
+    print(f"results in {args.out}: results.jsonl, scores.csv, summary.csv, summary.txt"
+          + ("" if args.no_figures else ", figures/"))
+    return 0
 
 
 def _one_line(err: BaseException) -> str:

@@ -20,9 +20,10 @@ def train_model(kind: str, ds, est: list[int], n_lags: int = 15, seed: int = 0, 
                 device="auto"):
     """A fitted ``'ridge'``, ``'ln'`` or ``'cnn'`` model for the active neurons of ``ds``.
 
-    The recipe of ``deepstrf fit`` and ``deepstrf demo``: the ridge STRF on all of ``est``; the
-    LN model from the ridge STRF of 85 % of ``est``, trained with early stopping on the other
-    15 %; the CNN trained the same way from scratch.
+    The recipe of ``deepstrf fit`` and ``deepstrf demo``: the ridge STRF on all of ``est`` (its
+    penalty by ``min(5, len(est))``-fold cross-validation over stimuli); the LN model from the
+    ridge STRF of 85 % of ``est``, trained with early stopping on the other 15 %; the CNN trained
+    the same way from scratch.
 
     Parameters
     ----------
@@ -62,7 +63,11 @@ def train_model(kind: str, ds, est: list[int], n_lags: int = 15, seed: int = 0, 
         model = CNNPopulation(ds.F, len(ds.active_neurons))
         fit(model, ds, train, val, lr=3e-3, patience=8, seed=seed, progress=progress, device=device)
         return model
-    linear = fit_ridge(ds, train if kind == "ln" else est, n_lags=n_lags, seed=seed)
+    stims = train if kind == "ln" else est
+    if len(stims) < 2:
+        raise ValueError(f"a {kind} fit needs at least 2 {'training' if kind == 'ln' else 'estimation'} stimuli "
+                         f"to choose its ridge penalty; got {len(stims)}")
+    linear = fit_ridge(ds, stims, n_lags=n_lags, seed=seed, n_folds=min(5, len(stims)))
     if kind == "ridge":
         return linear
     model = LNModel.from_linear(linear, ds, train)

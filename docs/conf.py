@@ -26,12 +26,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import deepSTRF  # noqa: E402
 
 import api_pages  # noqa: E402
+import benchmark_pages  # noqa: E402
 import cli_help  # noqa: E402
 import dataset_pages  # noqa: E402
 
 api_pages.write(os.path.join(HERE, "api"))
 dataset_pages.write(os.path.join(HERE, "datasets", "_generated"))
 cli_help.write(os.path.join(HERE, "_generated", "cli_help.rst"))
+benchmark_pages.write(os.path.join(HERE, "_generated"))
 
 project = "deepSTRF"
 author = "The deepSTRF contributors"

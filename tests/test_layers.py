@@ -20,8 +20,9 @@ FLOORS = {
     "datasets": 3,
     "models": 4,
     "evaluation": 5, "plotting": 5,
+    "benchmark": 6,  # the evaluation layer over datasets, metrics and models: nothing below imports it
     "cli": 6, "_cli_downloads": 6, "__main__": 6,
-    "testing": 7,  # fake releases for tests, examples and the benchmark's CI run: imports anything, imported by none
+    "testing": 4,  # fake releases (over the datasets) for tests, examples and the benchmark's offline sweep
 }
 #: parts of the ground floor that import even less: (allowed deepSTRF parts, torch allowed)
 GROUND = {
@@ -32,8 +33,10 @@ GROUND = {
     "download": ({"download", "_paths", "_jsonfile"}, False),
     "metrics": ({"metrics", "_checks"}, True),
 }
-#: what no module of the package may import: the user-facing facade and the fake releases
+#: what no module of the package may import: the user-facing facade and the fake releases...
 FACADES = {"utils", "testing"}
+#: ...but for these: the benchmark runs on the fakes when asked to (its offline check)
+FACADE_USERS = {"testing": {"benchmark"}}
 #: heavy or optional libraries that only readers (io/) may import
 READER_LIBRARIES = {"scipy.io", "h5py", "mne", "zipfile", "tarfile", "pandas"}
 
@@ -103,7 +106,7 @@ def test_imports_go_down_or_sideways_never_up():
             if not target.startswith("deepSTRF.") or part(target) == here:
                 continue
             there = part(target)
-            if there in FACADES:
+            if there in FACADES and here not in FACADE_USERS.get(there, ()):
                 bad.append(f"{mod}:{line} imports the facade {target}")
             elif FLOORS[there] > FLOORS[here]:
                 bad.append(f"{mod}:{line} (floor {FLOORS[here]}) imports {target} (floor {FLOORS[there]})")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+__all__ = ["Evaluation", "HOLDOUT_EVERY"]
+
 #: how test stimuli are chosen when a dataset has no published split
 HOLDOUT_EVERY = 5
 

@@ -21,6 +21,8 @@ MODULES = [
     ("deepSTRF.metrics.performance", "Per-cell reliability helpers (0.1.0)"),
     ("deepSTRF.models", "Models and waveform front-ends"),
     ("deepSTRF.evaluation", "Training, scoring, saving"),
+    ("deepSTRF.benchmark", "The cross-dataset benchmark"),
+    ("deepSTRF.datasets.evaluation", "Each dataset's canonical evaluation"),
     ("deepSTRF.dsp", "Signal processing"),
     ("deepSTRF.io", "Readers"),
     ("deepSTRF.download", "Downloads"),

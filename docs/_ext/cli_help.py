@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-SUBCOMMANDS = ["", "demo", "fit", "datasets", "download", "verify", "info", "cache"]
+SUBCOMMANDS = ["", "demo", "fit", "benchmark", "datasets", "download", "verify", "info", "cache"]
 
 
 def write(path: str) -> None:
