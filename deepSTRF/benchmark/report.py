@@ -20,7 +20,7 @@ import numpy as np
 from .scoring import SCORE_FIELDS
 
 SUMMARY_FIELDS = ("dataset", "model", "seeds", "neurons", "reliable", "metric", "median", "q25", "q75", "median_cc",
-                  "published", "error")
+                  "median_strf_corr", "published", "error")
 
 
 def published_numbers() -> list[dict]:
@@ -106,6 +106,7 @@ def summarize(cells: list[dict]) -> list[dict]:
         if not scores:  # no noise ceiling (R = 1): the raw correlation is the score
             metric, scores = "cc", per_neuron(cells, dataset, model, "cc")
         cc = list(per_neuron(cells, dataset, model, "cc").values())
+        strf = list(per_neuron(cells, dataset, model, "strf_corr").values())
         v = np.array(list(scores.values()), dtype=float)
         pub = [p for p in published if p["dataset"] == dataset and p["model"] == model]
         rows.append({
@@ -114,6 +115,7 @@ def summarize(cells: list[dict]) -> list[dict]:
             "median": _r(np.median(v)) if v.size else None, "q25": _r(np.percentile(v, 25)) if v.size else None,
             "q75": _r(np.percentile(v, 75)) if v.size else None,
             "median_cc": _r(np.median(cc)) if cc else None,
+            "median_strf_corr": _r(np.median(strf)) if strf else None,
             "error": "; ".join(sorted({c["error"] for c in mine if c.get("error")})),
             "published": "; ".join(f"{p['value']} ({p['metric']}, {p['statistic']}; {p['source']}, {p['where']})"
                                    for p in pub),
@@ -123,12 +125,17 @@ def summarize(cells: list[dict]) -> list[dict]:
 
 def format_summary(rows: list[dict]) -> str:
     """The summary as an aligned text table, the published figures under it."""
-    head = ("dataset", "model", "seeds", "neurons (reliable)", "median [IQR]", "median cc")
+    strf = any(r.get("median_strf_corr") is not None for r in rows)
+    head = ("dataset", "model", "seeds", "neurons (reliable)", "median [IQR]", "median cc") + \
+        (("STRF vs truth",) if strf else ())
     body = []
     for r in rows:
         med = "-" if r["median"] is None else f"{r['median']:.3f} [{r['q25']:.3f}, {r['q75']:.3f}] {r['metric']}"
-        body.append((r["dataset"], r["model"], str(r["seeds"]), f"{r['neurons']} ({r['reliable']})", med,
-                     "-" if r["median_cc"] is None else f"{r['median_cc']:.3f}"))
+        line = (r["dataset"], r["model"], str(r["seeds"]), f"{r['neurons']} ({r['reliable']})", med,
+                "-" if r["median_cc"] is None else f"{r['median_cc']:.3f}")
+        if strf:
+            line += ("-" if r.get("median_strf_corr") is None else f"{r['median_strf_corr']:.3f}",)
+        body.append(line)
     widths = [max(len(x) for x in col) for col in zip(head, *body)]
     lines = ["  ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip() for row in (head, *body)]
     notes = [f"  {r['dataset']} {r['model']}: published {r['published']}" for r in rows if r["published"]]
@@ -173,7 +180,7 @@ def draw_figures(out: str, cells: list[dict]) -> dict:
     n = len(datasets)
     cols = min(n, 4)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3.4 * cols, 5.0), 2.9 * rows + 0.4), squeeze=False)
     for ax, d in zip(axes.flat, datasets):
         metric = "cc_norm" if any(per_neuron(cells, d, m) for m in models) else "cc"
         data = [list(per_neuron(cells, d, m, metric).values()) for m in models]
@@ -186,7 +193,7 @@ def draw_figures(out: str, cells: list[dict]) -> dict:
         ax.set_ylabel(metric)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    fig.suptitle("per-neuron scores on the test stimuli (reliable neurons, mean over seeds)", fontsize=9)
+    fig.suptitle("per-neuron scores on the test stimuli\n(reliable neurons, mean over seeds)", fontsize=9)
     fig.tight_layout()
     files["figures/distributions.png"] = os.path.join(folder, "distributions.png")
     fig.savefig(files["figures/distributions.png"], dpi=110)
@@ -202,8 +209,11 @@ def draw_figures(out: str, cells: list[dict]) -> dict:
                 common = sorted(set(sa) & set(sb))
                 x, y = [sa[k] for k in common], [sb[k] for k in common]
                 ax.scatter(x, y, s=8)
-                lo = min(x + y + [0.0])
-                hi = max(x + y + [1.0])
+                both = x + y or [0.0, 1.0]
+                pad = 0.05 * max(max(both) - min(both), 0.1)
+                lo, hi = min(both) - pad, max(both) + pad
+                ax.set_xlim(lo, hi)
+                ax.set_ylim(lo, hi)
                 ax.plot([lo, hi], [lo, hi], color="0.6", lw=0.8)
                 ax.set_xlabel(f"{a} cc_norm", fontsize=8)
                 ax.set_ylabel(f"{b} cc_norm", fontsize=8)
