@@ -42,8 +42,13 @@ def _figure(name: str, cls, path: str) -> str:
             warnings.simplefilter("ignore")
             ds = cls(**kwargs)
         masks = ds.nrn_masks.numpy()
-        s = int(np.flatnonzero(masks.any(axis=1))[0])
-        n = int(np.flatnonzero(masks[s])[0])
+        pairs = [(int(a), int(b)) for a, b in zip(*np.nonzero(masks))]
+
+        def spread(pair):  # show the pair whose mean response varies most (fakes are mostly silent)
+            m = np.nanmean(ds.responses[pair[0]][pair[1]].numpy(), axis=0)
+            return float(np.nanstd(m)) if np.isfinite(m).any() else -1.0
+
+        s, n = max(pairs, key=spread)
         stim = ds.stims[s][0].numpy()
         resp = ds.responses[s][n].numpy()
         dt = ds.dt
@@ -71,7 +76,7 @@ def _figure(name: str, cls, path: str) -> str:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return (f"What the loader returns on the dataset's format fake ({S} stimuli x {N} neurons): stimulus {s} "
-            f"and neuron {n}'s repeats (grey) and their mean. The layout, shapes and units are the real "
+            f"and neuron {n}'s repeats (grey) and their mean (the pair whose mean response varies most). The layout, shapes and units are the real "
             f"release's; the values are synthetic.")
 
 
