@@ -185,3 +185,12 @@ def test_one_fit_runs_data_parallel_under_torchrun(tmp_path):
 
     model, _ = load_fitted(str(out))
     assert type(model).__name__ == "CNNPopulation"
+
+
+def test_single_repeat_data_are_summarised_by_the_raw_correlation():
+    from deepSTRF.benchmark import summarize
+
+    cell = {"config": {"dataset": "AliceEEG", "model": "ridge", "seed": 0},
+            "neurons": [{"neuron": n, "reliable": False, "cc_norm": None, "cc": v} for n, v in enumerate([0.1, 0.3])]}
+    row = summarize([cell])[0]
+    assert row["metric"] == "cc" and row["median"] == 0.2 and row["reliable"] == 0

@@ -54,15 +54,16 @@ def neuron_table(cells: list[dict]) -> list[dict]:
     return rows
 
 
-def per_neuron(cells: list[dict], dataset: str, model: str, field: str = "cc_norm") -> dict[int, float]:
-    """``{neuron: score averaged over seeds}`` of one (dataset, model), reliable neurons only."""
+def per_neuron(cells: list[dict], dataset: str, model: str, field: str = "cc_norm",
+               reliable_only: bool = True) -> dict[int, float]:
+    """``{neuron: score averaged over seeds}`` of one (dataset, model), reliable neurons only by default."""
     acc: dict[int, list[float]] = {}
     for c in cells:
         cfg = c["config"]
         if cfg["dataset"] != dataset or cfg["model"] != model:
             continue
         for r in c["neurons"]:
-            if r["reliable"] and r.get(field) is not None:
+            if (r["reliable"] or not reliable_only) and r.get(field) is not None:
                 acc.setdefault(r["neuron"], []).append(r[field])
     return {n: float(np.mean(v)) for n, v in acc.items()}
 
@@ -71,8 +72,8 @@ def summarize(cells: list[dict]) -> list[dict]:
     """One row per (dataset, model): the median and IQR of ``cc_norm`` over the reliable neurons.
 
     Each neuron's score is averaged over seeds first; where no neuron has a noise ceiling
-    (single-repeat data such as the Alice EEG), the raw correlation ``cc`` is the score and the
-    row's ``metric`` says so. ``published`` lists the figures of ``published.csv`` for that row.
+    (single-repeat data such as the Alice EEG), the raw correlation ``cc`` of every neuron is the
+    score and the row's ``metric`` says so. ``published`` lists the figures of ``published.csv`` for that row.
 
     Parameters
     ----------
@@ -103,9 +104,10 @@ def summarize(cells: list[dict]) -> list[dict]:
         reliable = {r["neuron"] for c in mine for r in c["neurons"] if r["reliable"]}
         metric = "cc_norm"
         scores = per_neuron(cells, dataset, model, "cc_norm")
-        if not scores:  # no noise ceiling (R = 1): the raw correlation is the score
-            metric, scores = "cc", per_neuron(cells, dataset, model, "cc")
-        cc = list(per_neuron(cells, dataset, model, "cc").values())
+        every = not reliable  # no repeats (R = 1): no SNR, so no neuron is "reliable"; all count
+        if not scores:  # no noise ceiling: the raw correlation is the score
+            metric, scores = "cc", per_neuron(cells, dataset, model, "cc", reliable_only=not every)
+        cc = list(per_neuron(cells, dataset, model, "cc", reliable_only=not every).values())
         strf = list(per_neuron(cells, dataset, model, "strf_corr").values())
         v = np.array(list(scores.values()), dtype=float)
         pub = [p for p in published if p["dataset"] == dataset and p["model"] == model]

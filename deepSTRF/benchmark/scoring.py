@@ -181,8 +181,3 @@ def _cell_id(meta: dict, n: int) -> str:
         if meta.get(key) is not None:
             return str(meta[key]) + (f"/{meta['subject']}" if key == "channel_id" and meta.get("subject") else "")
     return f"neuron{n}"
-
-
-def _finite(values) -> np.ndarray:
-    a = np.asarray([np.nan if v is None else v for v in values], dtype=float)
-    return a[np.isfinite(a)]

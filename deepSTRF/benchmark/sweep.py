@@ -47,7 +47,7 @@ def available_datasets(path: str | None = None) -> list[str]:
     >>> available_datasets(tempfile.mkdtemp())
     ['Simulated']
     """
-    from ..download import dataset_info, status
+    from ..download import status
 
     out = []
     for name in datasets():
