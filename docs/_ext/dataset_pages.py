@@ -45,8 +45,12 @@ def _figure(name: str, cls, path: str) -> str:
         pairs = [(int(a), int(b)) for a, b in zip(*np.nonzero(masks))]
 
         def spread(pair):  # show the pair whose mean response varies most (fakes are mostly silent)
-            m = np.nanmean(ds.responses[pair[0]][pair[1]].numpy(), axis=0)
-            return float(np.nanstd(m)) if np.isfinite(m).any() else -1.0
+            r = ds.responses[pair[0]][pair[1]].numpy()
+            if not np.isfinite(r).any():
+                return -1.0
+            with warnings.catch_warnings():  # a bin that is NaN in every repeat
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return float(np.nanstd(np.nanmean(r, axis=0)))
 
         s, n = max(pairs, key=spread)
         stim = ds.stims[s][0].numpy()
