@@ -58,7 +58,9 @@ exclude_patterns = ["_build", "_generated", "**/_generated", "Thumbs.db", ".DS_S
 templates_path = ["_templates"]
 myst_heading_anchors = 3
 
-autosummary_generate = True
+# the API pages, named explicitly: on an incremental build Sphinx's list of sources comes from the
+# previous build, which would miss a page api_pages.write has just added
+autosummary_generate = sorted(os.path.join("api", f) for f in os.listdir(os.path.join(HERE, "api")) if f.endswith(".rst"))
 autosummary_imported_members = True
 autodoc_default_options = {"members": True, "inherited-members": False, "show-inheritance": True}
 autodoc_typehints = "none"  # the numpydoc Parameters sections carry the types
