@@ -97,3 +97,17 @@ def check_waveform_args(return_waveform: bool, audio_fs, dt_ms: float) -> None:
     if return_waveform:
         check_positive("audio_fs", audio_fs, integer=True)
         exact_hop(audio_fs, dt_ms)
+
+
+#: loader arguments that carry a secret: never recorded, so never accepted where they would be
+CREDENTIAL_ARGS = ("username", "password")
+
+
+def refuse_credentials(kwargs: dict, where: str) -> None:
+    """Refuse ``username`` / ``password`` in arguments that are recorded in a file (benchmark
+    results, a saved model's description); the loaders read ``$CRCNS_USERNAME`` /
+    ``$CRCNS_PASSWORD`` instead."""
+    found = [k for k in CREDENTIAL_ARGS if k in kwargs]
+    if found:
+        raise DatasetValueError(f"{where}: {', '.join(found)} would be written to the results; set "
+                                "$CRCNS_USERNAME and $CRCNS_PASSWORD instead (the loaders read them)")

@@ -9,7 +9,9 @@ facts before the build reads the sources.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
@@ -19,6 +21,7 @@ sys.path.insert(0, os.path.join(HERE, "_ext"))
 # The build writes nothing outside the repository and its temporary folder: the processed-data
 # cache of every dataset built here (simulated data, fakes) goes to a private folder.
 _CACHE = tempfile.mkdtemp(prefix="deepstrf-docs-cache-")
+atexit.register(shutil.rmtree, _CACHE, True)
 os.environ["DEEPSTRF_CACHE_DIR"] = _CACHE
 os.environ["DEEPSTRF_DATA_DIR"] = os.path.join(_CACHE, "data")
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -194,3 +194,12 @@ def test_single_repeat_data_are_summarised_by_the_raw_correlation():
             "neurons": [{"neuron": n, "reliable": False, "cc_norm": None, "cc": v} for n, v in enumerate([0.1, 0.3])]}
     row = summarize([cell])[0]
     assert row["metric"] == "cc" and row["median"] == 0.2 and row["reliable"] == 0
+
+
+def test_credentials_are_refused_where_they_would_be_recorded(tmp_path):
+    from deepSTRF.errors import DatasetValueError
+
+    with pytest.raises(DatasetValueError, match="CRCNS_PASSWORD"):
+        run(["AA1"], ["ridge"], out=str(tmp_path / "x"), dataset_kwargs={"AA1": {"password": "hunter2"}},
+            executor="serial", progress=False)
+    assert not (tmp_path / "x" / "results.jsonl").exists()

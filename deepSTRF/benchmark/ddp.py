@@ -29,12 +29,10 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
-from ..metrics import mse_loss, poisson_loss
+from .._checks import refuse_credentials
 from ..models import CNNPopulation, LNModel, fit_ridge, split_stims
-from ..models.training import StimSubset
+from ..models.training import LOSSES, StimSubset
 from ..paradigm.collate import neural_collate
-
-LOSSES = {"poisson": poisson_loss, "mse": mse_loss}
 
 
 def fit_ddp(model: torch.nn.Module, dataset, train_stims, val_stims, loss: str = "poisson", lr: float = 3e-3,
@@ -155,6 +153,7 @@ def main(argv=None) -> int:
         name = canonical_name(args.dataset)
         cls = dataset_class(name)
         kwargs = dict(cls.evaluation.loader_kwargs, **json.loads(args.dataset_kwargs))
+        refuse_credentials(kwargs, "--dataset-kwargs")  # rank 0 writes them into model.json
         if dist.get_rank() != 0:
             dist.barrier()  # rank 0 builds the processed cache first; the others then map it
         ds = cls(**kwargs) if name in BUILT_IN else cls(args.path, **kwargs)

@@ -19,6 +19,7 @@ import torch
 from ..evaluation import train_model
 from ..models import fit as fit_module
 from ..models import lagged, split_stims
+from ..paradigm import ResponseRow
 
 
 class BenchmarkModel(Protocol):
@@ -136,8 +137,9 @@ class LaggedEstimator:
 
     Each bin's features are the ``F x n_lags`` spectrogram values at that bin
     and the ``n_lags - 1`` before it (zeros before the stimulus starts: causal);
-    the target is the neuron's repeat-mean response. Neurons that heard the
-    same estimation stimuli are fitted together (one multi-output ``fit``).
+    the target is the neuron's repeat-mean response (bins without a valid
+    repeat are left out). Neurons that heard the same estimation stimuli are
+    fitted together (one multi-output ``fit``).
 
     Parameters
     ----------
@@ -173,12 +175,12 @@ class LaggedEstimator:
         self.estimator, self.name, self.n_lags = estimator, name, n_lags
 
     def fit(self, dataset, est_stims, *, seed: int = 0, device: str = "cpu"):
-        neurons = list(dataset.active_neurons)
+        neurons = np.asarray(dataset.active_neurons)
         heard = dataset.nrn_masks.numpy()[np.ix_(list(est_stims), neurons)]  # (S_est, N)
-        X = [lagged(dataset.stims[s][0].numpy().astype(np.float64), self.n_lags) for s in est_stims]
-        Y = [np.stack([_mean(dataset.responses[s][n]) if heard[i, k] else np.full(X[i].shape[0], np.nan)
-                       for k, n in enumerate(neurons)], axis=1) for i, s in enumerate(est_stims)]
-        X, Y = np.concatenate(X), np.concatenate(Y)
+        X = np.concatenate([lagged(dataset.stims[s][0].numpy().astype(np.float64), self.n_lags) for s in est_stims])
+        # repeat means (T, N) per stimulus; NaN where a neuron did not hear it, or no repeat is valid
+        Y = np.concatenate([ResponseRow.for_neurons(dataset.packed_responses, int(s), neurons).trial_mean().numpy().T
+                            for s in est_stims]).astype(np.float64)
         groups: dict[bytes, list[int]] = {}
         for k in range(len(neurons)):
             groups.setdefault(heard[:, k].tobytes(), []).append(k)
@@ -204,12 +206,6 @@ class LaggedEstimator:
 
     def params(self) -> dict:
         return {"n_lags": self.n_lags, "estimator": type(self.estimator).__name__}
-
-
-def _mean(r: torch.Tensor) -> np.ndarray:
-    r = r.numpy().astype(np.float64)
-    with np.errstate(invalid="ignore"):
-        return np.nanmean(np.where(np.isnan(r).all(axis=0, keepdims=True), 0.0, r), axis=0)
 
 
 def _clone(estimator):

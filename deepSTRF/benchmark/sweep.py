@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import __version__
 from ..datasets.zoo import BUILT_IN, canonical_name, dataset_class, datasets
+from .._checks import refuse_credentials
 from .models import resolve_model
 
 EXECUTORS = ("process", "serial", "submitit", "submitit-local")
@@ -74,6 +75,7 @@ def plan(dataset_names, models, seeds, fakes: bool, dataset_kwargs: dict | None 
             raise ValueError(f"{cls.__name__} declares no evaluation (a class attribute 'evaluation = "
                              f"Evaluation(...)', deepSTRF.datasets.evaluation)")
         kwargs = dict(evaluation.loader_kwargs, **(dataset_kwargs or {}).get(name, {}))
+        refuse_credentials(kwargs, f"dataset_kwargs of {name}")  # they would be written to results.jsonl
         for spec in models:
             model = resolve_model(spec)
             for seed in seeds:
@@ -130,11 +132,10 @@ def run_cell(cell: dict, data_root: str | None = None, fake_root: str | None = N
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if config["fake"]:  # written once by the sweep before the cells start
-            from ..testing import FAKES
+            from ..testing import fake_kwargs
 
-            module, _, fake_kwargs = FAKES[name]  # the fake's arguments, then the evaluation's (e.g. Downer's TIMIT)
-            kwargs = dict(fake_kwargs, **cls.evaluation.loader_kwargs)
-            ds = cls(**dict(kwargs, **({} if module is None else {"path": os.path.join(fake_root, name)})))
+            # the fake's arguments, then the evaluation's (e.g. Downer's TIMIT)
+            ds = cls(**dict(fake_kwargs(name, os.path.join(fake_root, name)), **cls.evaluation.loader_kwargs))
         elif name in BUILT_IN:
             ds = cls(**config["dataset_kwargs"])
         else:
@@ -239,12 +240,10 @@ def _dataset_names(names, path, fakes) -> list[str]:
 
 
 def _write_fakes(names, root: str) -> None:
-    from ..testing import FAKES
+    from ..testing import FAKES, fake_release
 
     for name in names:
         if FAKES[name][0] is not None and not os.path.isdir(os.path.join(root, name)):
-            from ..testing import fake_release
-
             fake_release(name, os.path.join(root, name))
 
 

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 
+from .._checks import CREDENTIAL_ARGS
 from .files import FORMAT
 
 #: the name of a cache folder: <Class>-<group>-<content>
@@ -32,7 +33,7 @@ class UnkeyableArgument(TypeError):
 
 #: arguments that never change the content: never in a key, a manifest, a listing or ``key.json``
 #: (credentials above all: the same data loaded with $CRCNS_USERNAME / $CRCNS_PASSWORD keys the same cache)
-_NOT_CONTENT = ("path", "download", "cache", "verbose", "progress", "username", "password")
+_NOT_CONTENT = ("path", "download", "cache", "verbose", "progress") + CREDENTIAL_ARGS
 
 
 def source_fingerprint(root: str, ignore: tuple[str, ...] = (".deepstrf",)) -> str:

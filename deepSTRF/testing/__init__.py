@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["FAKES", "fake_release", "assert_same_value", "assert_same_dataset"]
+__all__ = ["FAKES", "fake_release", "fake_kwargs", "assert_same_value", "assert_same_dataset"]
 
 #: dataset name -> (module of this package, its maker, the loader's keyword arguments for the fake)
 FAKES = {
@@ -66,13 +66,34 @@ def fake_release(name: str, folder) -> dict:
     >>> dataset_class("NAT4")(**kwargs).F
     18
     """
-    module, maker, kwargs = FAKES[name]
-    if module is None:
-        return dict(kwargs)
-    root = Path(folder)
-    os.makedirs(root, exist_ok=True)
-    getattr(importlib.import_module(f"{__name__}.{module}"), maker)(root)
-    return {"path": str(root), **kwargs}
+    module, maker, _ = FAKES[name]
+    if module is not None:
+        os.makedirs(folder, exist_ok=True)
+        getattr(importlib.import_module(f"{__name__}.{module}"), maker)(Path(folder))
+    return fake_kwargs(name, folder)
+
+
+def fake_kwargs(name: str, folder) -> dict:
+    """The keyword arguments that load dataset ``name``'s fake, once :func:`fake_release` wrote it
+    into ``folder`` (nothing is written).
+
+    Parameters
+    ----------
+    name : str
+        A dataset name (a key of :data:`FAKES`).
+    folder : str or Path
+        Where the fake was written.
+
+    Examples
+    --------
+    >>> from deepSTRF.testing import fake_kwargs
+    >>> fake_kwargs("AA4", "/tmp/aa4")
+    {'path': '/tmp/aa4', 'animals': ['BlaBro09xxF', 'GreBlu9508M']}
+    >>> fake_kwargs("Simulated", "/unused")["n_neurons"]
+    5
+    """
+    module, _, kwargs = FAKES[name]
+    return dict(kwargs) if module is None else {"path": str(Path(folder)), **kwargs}
 
 
 def assert_same_value(a, b, where: str = "value") -> None:
