@@ -327,3 +327,79 @@ def test_hsu_ccmax_against_a_direct_split_half():
     assert out["ccmax"][0] > 0.8 and out["ccmax_n_stims"][0] == 3
 
 
+
+
+def _every_metric(pred, r):
+    """Per-neuron values of every metric, as a dict of numpy arrays."""
+    from deepSTRF.metrics import performance
+
+    p = torch.nan_to_num(t(pred), nan=1.0).clamp(min=0.01)  # rates: poisson_loss needs no NaN in pred
+    return {
+        "corrcoef": corrcoef(t(pred), t(r), reduction="none"),
+        "fve": fve(t(pred), t(r), reduction="none"),
+        "snr": snr(t(r), reduction="none"),
+        "signal_power": signal_power(t(r), reduction="none"),
+        "schoppe": normalized_corrcoef(t(pred), t(r), reduction="none"),
+        "hsu": normalized_corrcoef(t(pred), t(r), method="hsu", reduction="none"),
+        "ccmax_hsu": compute_CCmax(t(r), method="hsu", reduction="none"),
+        "ccmax_schoppe": compute_CCmax(t(r), reduction="none"),
+        "coherence": coherence_spectrum(t(pred), t(r), nperseg=16, reduction="none"),
+        "mse": mse_loss(p, t(r), reduction="none"),
+        "poisson": poisson_loss(p, t(r), reduction="none"),
+        "cell_ccmax": performance.compute_CCmax(t(r)),
+        "ttrc": performance.compute_TTRC(t(r)),
+    }
+
+
+def test_values_do_not_depend_on_the_neuron_blocks(data, monkeypatch):
+    """Metrics work in blocks of neurons; one neuron per block, or two, gives the same values."""
+    import deepSTRF.metrics._common as common
+
+    pred, r, _ = data
+    whole = _every_metric(pred, r)
+    assert len(common.neuron_blocks(t(r))) == 1  # the fixture is one block by default
+    for values in (1, 2 * r.shape[0] * r.shape[2] * r.shape[3]):  # 1 and 2 neurons per block
+        monkeypatch.setattr(common, "_BLOCK_VALUES", values)
+        assert len(common.neuron_blocks(t(r))) == (5 if values == 1 else 3)
+        for name, got in _every_metric(pred, r).items():
+            np.testing.assert_allclose(got.numpy(), whole[name].numpy(), rtol=1e-12, atol=0, equal_nan=True,
+                                       err_msg=name)
+
+
+def test_a_neurons_split_halves_do_not_depend_on_the_neurons_after_it(data):
+    """Hsu's random splits are drawn per (stimulus, neuron, repeat): a neuron's ceiling is the same
+    in a batch of 3 neurons or of 5 (the draw used to be shaped by the whole batch)."""
+    _, r, _ = data
+    full = compute_CCmax(t(r), method="hsu", reduction="none")
+    np.testing.assert_array_equal(compute_CCmax(t(r[:, :3]), method="hsu", reduction="none").numpy(),
+                                  full[:3].numpy())
+    other_seed = compute_CCmax(t(r), method="hsu", reduction="none", seed=1)
+    assert not torch.equal(other_seed[:4], full[:4])  # the seed is used
+
+
+def test_more_than_255_repeats_are_counted(monkeypatch):
+    """Valid repeats are counted 255 at a time (uint8 partial sums): R = 600 with NaN repeats
+    gives numpy's trial mean, in the metrics and in the losses."""
+    rng = np.random.default_rng(5)
+    B, N, R, T = 2, 3, 600, 40
+    r = rng.poisson(3.0, size=(B, N, R, T)).astype(np.float32)
+    r[:, :, rng.random(R) < 0.3] = np.nan  # about 180 NaN repeats
+    r[0, 1, :, 5] = np.nan  # a bin without any valid repeat
+    pred = rng.random((B, N, 1, T)).astype(np.float32)
+    y = np_psth(r.astype(np.float64))
+    for n in range(N):
+        np.testing.assert_allclose(corrcoef(t(pred), t(r), reduction="none")[n].item(),
+                                   np_pearson(pred[:, n, 0].ravel(), y[:, n].ravel()), rtol=1e-5)
+        ok = ~np.isnan(y[:, n])
+        np.testing.assert_allclose(mse_loss(t(pred), t(r), reduction="none")[n].item(),
+                                   np.mean((pred[:, n, 0][ok] - y[:, n][ok]) ** 2), rtol=1e-5)
+
+
+def test_corrcoef_and_fve_are_differentiable():
+    """Usable as training objectives: gradients flow through the blocks (checked by finite differences)."""
+    rng = np.random.default_rng(6)
+    r = t(rng.poisson(2.0, size=(2, 3, 4, 30)).astype(np.float64))
+    r[0, 1, 2] = float("nan")
+    p = t(rng.random((2, 3, 1, 30))).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda q: corrcoef(q, r, reduction="none"), (p,))
+    assert torch.autograd.gradcheck(lambda q: fve(q, r), (p,))

@@ -6,7 +6,7 @@ import torch
 
 from .._checks import check_option, check_positive
 from ._common import REDUCTIONS, out_dtype, psth, reduce, target_arg
-from .correlation import _blocks, _prepare
+from .correlation import _per_block, _prepare
 
 
 def coherence(pred, gt=None, dt_ms: float | None = None, reduction: str = "mean", *, nperseg: int = 64, mask=None,
@@ -117,7 +117,8 @@ def coherence_spectrum(pred, target, nperseg: int = 64, mask=None, reduction: st
     pred, target, m = _prepare(pred, target, mask)
     if pred.shape[-1] < nperseg:
         raise ValueError(f"nperseg={nperseg} is longer than the batch's {pred.shape[-1]} bins")
-    coh = torch.cat([_coherence_block(p, psth(t, mb), nperseg) for p, t, mb in _blocks(pred, target, m)])
+    coh = _per_block(pred, target, m, lambda p, t, mb: _coherence_block(p, psth(t, mb), nperseg),
+                     shape=(nperseg // 2 + 1,))
     check_option("reduction", reduction, REDUCTIONS)
     if reduction == "none":
         return coh

@@ -15,7 +15,7 @@ import torch
 from .._checks import check_option, check_positive
 import warnings
 
-from ._common import as_4d, bin_mask, check_pair, neuron_blocks, out_dtype, paired_moments, psth, reduce, target_arg
+from ._common import as_4d, bin_mask, check_pair, out_dtype, paired_moments, per_block, psth, reduce, target_arg
 from .reliability import ccmax, repeat_sums, totals
 
 CCMAX_METHODS = ("schoppe", "hsu")
@@ -31,15 +31,19 @@ def _prepare(pred, target, mask):
     return pred, target, m
 
 
-def _blocks(pred, target, m):
-    """Yield per neuron block: prediction ``(B, n, T)`` float64 (NaN where masked),
+def _block(pred, target, m, sl):
+    """One neuron block ``sl``: prediction ``(B, n, T)`` float64 (NaN where masked),
     target ``(B, n, R, T)`` and mask ``(B, n, 1, T)`` or None."""
-    for sl in neuron_blocks(target):
-        p = pred[:, sl, 0].double()
-        mb = None if m is None else m[:, sl]
-        if mb is not None:
-            p = torch.where(mb[:, :, 0], p, torch.full_like(p, float("nan")))
-        yield p, target[:, sl], mb
+    p = pred[:, sl, 0].double()
+    mb = None if m is None else m[:, sl]
+    if mb is not None:
+        p = torch.where(mb[:, :, 0], p, torch.full_like(p, float("nan")))
+    return p, target[:, sl], mb
+
+
+def _per_block(pred, target, m, fn, **kw):
+    """``fn(p, t, mb)`` of every neuron block (see :func:`_block`), gathered per neuron."""
+    return per_block(target, lambda sl: fn(*_block(pred, target, m, sl)), **kw)
 
 
 def _pearson(mo: dict) -> torch.Tensor:
@@ -86,8 +90,8 @@ def corrcoef(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) 
     tensor([-1.])
     """
     pred, target, m = _prepare(pred, target_arg(gt, target), mask)
-    cc = [_pearson(paired_moments(p, psth(t, mb))) for p, t, mb in _blocks(pred, target, m)]
-    return reduce(torch.cat(cc), reduction).to(out_dtype(pred))
+    cc = _per_block(pred, target, m, lambda p, t, mb: _pearson(paired_moments(p, psth(t, mb))))
+    return reduce(cc, reduction).to(out_dtype(pred))
 
 
 def fve(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) -> torch.Tensor:
@@ -122,7 +126,7 @@ def fve(pred, gt=None, mask=None, reduction: str = "mean", *, target=None) -> to
     (tensor(1.), tensor(0.))
     """
     pred, target, m = _prepare(pred, target_arg(gt, target), mask)
-    out = torch.cat([_fve(p, psth(t, mb)) for p, t, mb in _blocks(pred, target, m)])
+    out = _per_block(pred, target, m, lambda p, t, mb: _fve(p, psth(t, mb)))
     return reduce(out, reduction).to(out_dtype(pred))
 
 
@@ -135,13 +139,34 @@ def _fve(p: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.where(good, out, torch.full_like(out, float("nan")))
 
 
-def _split_keys(target: torch.Tensor, n_splits: int, seed: int) -> torch.Tensor:
-    """Random keys ``(n_splits, B, N, R)`` deciding each split (drawn once, so the
-    result does not depend on how neurons are blocked)."""
-    gen = torch.Generator(device="cpu").manual_seed(seed)
-    B, N, R, _ = target.shape
-    # int16 keys (ties broken by position): a fifth of the memory of float64 ones
-    return torch.randint(0, 1 << 15, (n_splits, B, N, R), generator=gen, dtype=torch.int16).to(target.device)
+_MASK32 = 0xFFFFFFFF
+
+
+def _hash32(x: torch.Tensor) -> torch.Tensor:
+    """A 32-bit integer hash of ``x`` (int64 holding values below ``2**32``): two
+    xor-shift-multiply rounds; every product stays below ``2**59``, so int64 never overflows."""
+    x = (((x >> 16) ^ x) * 0x45D9F3B) & _MASK32
+    x = (((x >> 16) ^ x) * 0x45D9F3B) & _MASK32
+    return (x >> 16) ^ x
+
+
+def _split_keys(n_splits: int, n_stims: int, neurons: range, n_repeats: int, seed: int, device) -> torch.Tensor:
+    """Keys ``(n_splits, n_stims, len(neurons), n_repeats)`` int32 in ``[0, 2**15)`` deciding each split.
+
+    Each key is a hash of (seed, split, stimulus, neuron, repeat), so the keys
+    of a block of neurons are made with that block alone (memory does not
+    grow with the batch), a neuron's splits do not depend on how neurons
+    are blocked or on the batch's other neurons, and there is no host sync.
+    """
+    def axis(n, d, start=0):
+        shape = [1, 1, 1, 1]
+        shape[d] = n
+        return torch.arange(start, start + n, dtype=torch.int64, device=device).reshape(shape)
+
+    h = _hash32(torch.full((), seed & _MASK32, dtype=torch.int64, device=device))
+    for values in (axis(n_splits, 0), axis(n_stims, 1), axis(len(neurons), 2, neurons.start), axis(n_repeats, 3)):
+        h = _hash32((h ^ values) & _MASK32)
+    return (h & 0x7FFF).to(torch.int32)
 
 
 def _split_weights(valid_rep: torch.Tensor, keys: torch.Tensor, dtype) -> tuple:
@@ -149,7 +174,7 @@ def _split_weights(valid_rep: torch.Tensor, keys: torch.Tensor, dtype) -> tuple:
     valid repeats (``1 / half size`` on the half's repeats), and whether a pair has 2 repeats."""
     n_rep = valid_rep.sum(dim=2, keepdim=True)  # (B, n, 1)
     half = n_rep // 2
-    k = torch.where(valid_rep, keys.to(torch.int32), torch.full_like(keys, 1 << 15, dtype=torch.int32))  # invalid last
+    k = torch.where(valid_rep, keys.to(torch.int32), torch.full((), 1 << 15, dtype=torch.int32, device=keys.device))
     rank = k.argsort(dim=-1, stable=True).argsort(dim=-1, stable=True)
     first = (rank < half).to(dtype)
     second = ((rank >= half) & (rank < n_rep)).to(dtype)
@@ -242,14 +267,15 @@ def compute_CCmax(responses, method: str = "schoppe", mask=None, n_splits: int =
     responses = as_4d(responses, "responses")
     m = bin_mask(mask, (responses.shape[0], responses.shape[1], 1, responses.shape[3]), responses.device)
     if method == "schoppe":
-        out = [ccmax(totals(repeat_sums(responses[:, sl], None if m is None else m[:, sl])))
-               for sl in neuron_blocks(responses)]
+        out = per_block(responses, lambda sl: ccmax(totals(repeat_sums(responses[:, sl],
+                                                                       None if m is None else m[:, sl]))))
     else:
         check_positive("n_splits", n_splits, integer=True)
-        keys = _split_keys(responses, n_splits, seed)
-        out = [_ccmax_hsu(_split_half_r(responses[:, sl], None if m is None else m[:, sl], keys[:, :, sl]))
-               for sl in neuron_blocks(responses)]
-    return reduce(torch.cat(out), reduction).to(out_dtype(responses))
+        B, N, R, _ = responses.shape
+        out = per_block(responses, lambda sl: _ccmax_hsu(_split_half_r(
+            responses[:, sl], None if m is None else m[:, sl],
+            _split_keys(n_splits, B, range(N)[sl], R, seed, responses.device))))
+    return reduce(out, reduction).to(out_dtype(responses))
 
 
 def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, reduction: str = "mean",
@@ -311,20 +337,23 @@ def normalized_corrcoef(pred, responses, method: str = "schoppe", mask=None, red
     pred, responses, m = _prepare(pred, responses, mask)
     if method == "hsu":
         check_positive("ccmax_iters", iters, integer=True)
-        keys = _split_keys(responses, iters, seed)
-    out = []
-    for sl, (p, t, mb) in zip(neuron_blocks(responses), _blocks(pred, responses, m)):
+
+    def block(sl):
+        p, t, mb = _block(pred, responses, m, sl)
         if method == "schoppe":
             s = repeat_sums(t, mb, extra_valid=~torch.isnan(p))
             ybar = torch.where(s["ok"], s["mean"], torch.full_like(s["mean"], float("nan")))
             cmax = ccmax(totals(s))
             cc = _pearson(paired_moments(p, ybar)) / cmax
         else:
-            cmax = _ccmax_hsu(_split_half_r(t, mb, keys[:, :, sl]))
+            B, N, R, _ = responses.shape
+            cmax = _ccmax_hsu(_split_half_r(t, mb, _split_keys(iters, B, range(N)[sl], R, seed, t.device)))
             cc = _pearson(paired_moments(p, psth(t, mb))) / cmax
-        out.append(torch.where(cmax > 0, cc, torch.full_like(cc, float("nan"))))
+        return torch.where(cmax > 0, cc, torch.full_like(cc, float("nan")))
+
+    out = per_block(responses, block)
     if responses.shape[2] < 2:  # known from the shape: no host sync
         warnings.warn(f"normalized_corrcoef: the responses have a single repeat, so the {responses.shape[1]} "
                       "neurons' values are NaN (a noise ceiling needs repeats; deepSTRF 0.1.0 returned the raw "
                       "correlation there)", UserWarning, stacklevel=2)
-    return reduce(torch.cat(out), reduction).to(out_dtype(pred))
+    return reduce(out, reduction).to(out_dtype(pred))

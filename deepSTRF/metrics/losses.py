@@ -21,7 +21,10 @@ def _per_neuron(pred, target, mask, elem_fn, validate=None) -> tuple:
     target = as_4d(target, "gt")
     check_pair(pred, target)
     m = bin_mask(mask, (pred.shape[0], pred.shape[1], 1, pred.shape[3]), pred.device)
-    sums, counts = [], []
+    # outputs allocated once, before the loop: a small tensor kept from each block would sit
+    # between its temporaries on the heap and keep the allocator from reusing their memory
+    sums = pred.new_empty(pred.shape[1])
+    counts = torch.empty(pred.shape[1], dtype=torch.int64, device=pred.device)
     for sl in neuron_blocks(target):
         with torch.no_grad():
             y = psth(target[:, sl], None if m is None else m[:, sl], pred.dtype)[:, :, None]
@@ -33,9 +36,9 @@ def _per_neuron(pred, target, mask, elem_fn, validate=None) -> tuple:
         if validate is not None:
             validate(p, y, valid)
         elem = torch.where(valid, elem_fn(p, y), torch.zeros((), dtype=pred.dtype, device=pred.device))
-        sums.append(elem.sum(dim=(0, 2, 3)))
-        counts.append(valid.sum(dim=(0, 2, 3)))
-    return torch.cat(sums), torch.cat(counts)
+        sums[sl] = elem.sum(dim=(0, 2, 3))
+        counts[sl] = valid.sum(dim=(0, 2, 3))
+    return sums, counts
 
 
 def _reduce_loss(total: torch.Tensor, count: torch.Tensor, reduction: str) -> torch.Tensor:

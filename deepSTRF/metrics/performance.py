@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from .._checks import check_positive
-from ._common import out_dtype
+from ._common import out_dtype, per_block
 from .correlation import _split_half_r, _split_keys
 
 
@@ -63,20 +63,26 @@ def compute_CCmax(responses, max_iters: int = 126, seed: int = 0) -> torch.Tenso
     check_positive("max_iters", max_iters, integer=True)
     x, single = _cells(responses, "responses")
     B, N, R, T = x.shape
-    flat = x.reshape(1, B * N, R, T)  # every (stimulus, cell) its own unit: r per stimulus
     # one split pattern per stimulus, shared by every cell: a cell's value does not depend on the others
-    keys = _split_keys(x[:, :1], max_iters, seed).expand(max_iters, B, N, R).reshape(max_iters, 1, B * N, R)
-    r = _split_half_r(flat, None, keys).reshape(B, N)
-    valid = ~torch.isnan(x)
-    repeated = valid.any(dim=3).sum(dim=2) >= 2  # (B, N)
-    bins = valid.any(dim=2).sum(dim=2).to(torch.float64)  # (B, N)
-    keep = repeated & torch.isfinite(r) & (r > 0)
+    keys = _split_keys(max_iters, B, range(1), R, seed, x.device)  # (S, B, 1, R)
     z = torch.zeros((), dtype=torch.float64, device=x.device)
-    c = torch.sqrt(torch.where(keep, 2 * r / (1 + r), z))
-    w = torch.where(keep, bins, z)
-    out = (c * w).sum(dim=0) / w.sum(dim=0)
-    out = torch.where(repeated.any(dim=0), out, torch.ones_like(out))  # no repeated stimulus: 1.0
-    out = torch.where(repeated.any(dim=0) & (w.sum(dim=0) == 0), torch.full_like(out, float("nan")), out)
+
+    def block(sl):
+        xb = x[:, sl]
+        n = xb.shape[1]
+        flat = xb.reshape(1, B * n, R, T)  # every (stimulus, cell) its own unit: r per stimulus
+        r = _split_half_r(flat, None, keys.expand(max_iters, B, n, R).reshape(max_iters, 1, B * n, R)).reshape(B, n)
+        valid = ~torch.isnan(xb)
+        repeated = valid.any(dim=3).sum(dim=2) >= 2  # (B, n)
+        bins = valid.any(dim=2).sum(dim=2).to(torch.float64)  # (B, n)
+        keep = repeated & torch.isfinite(r) & (r > 0)
+        c = torch.sqrt(torch.where(keep, 2 * r / (1 + r), z))
+        w = torch.where(keep, bins, z)
+        out = (c * w).sum(dim=0) / w.sum(dim=0)
+        out = torch.where(repeated.any(dim=0), out, torch.ones_like(out))  # no repeated stimulus: 1.0
+        return torch.where(repeated.any(dim=0) & (w.sum(dim=0) == 0), torch.full_like(out, float("nan")), out)
+
+    out = per_block(x, block)
     out = out.to(out_dtype(x))
     return out[0] if single else out
 
@@ -110,27 +116,33 @@ def compute_TTRC(responses) -> torch.Tensor:
     if R == 1:
         out = torch.ones(N, dtype=out_dtype(x), device=x.device)
         return out[0] if single else out
-    xd = x.double()
-    v = (~torch.isnan(xd)).double()
-    xz = torch.nan_to_num(xd, nan=0.0)
-    # per (cell, trial i, trial j), summed over stimuli and bins where both trials are valid
-    n = torch.einsum("bnit,bnjt->nij", v, v)
-    sx = torch.einsum("bnit,bnjt->nij", xz, v)  # sum of trial i over the joint bins
-    sxx = torch.einsum("bnit,bnjt->nij", xz * xz, v)
-    sxy = torch.einsum("bnit,bnjt->nij", xz, xz)
-    sy = sx.transpose(1, 2)
-    syy = sxx.transpose(1, 2)
-    nn = n.clamp(min=1)
-    cov = sxy / nn - (sx / nn) * (sy / nn)
-    vx = sxx / nn - (sx / nn) ** 2
-    vy = syy / nn - (sy / nn) ** 2
-    r = cov / torch.sqrt(vx * vy)
     pair = torch.triu(torch.ones(R, R, dtype=torch.bool, device=x.device), diagonal=1)
-    ok = pair & (n >= 2) & (vx > 0) & (vy > 0)
     z = torch.zeros((), dtype=torch.float64, device=x.device)
-    count = ok.sum(dim=(1, 2))
-    out = torch.where(ok, r, z).sum(dim=(1, 2)) / count.clamp(min=1)
-    out = torch.where(count > 0, out, torch.full_like(out, float("nan"))).to(out_dtype(x))
+
+    def block(sl):
+        n_cells = len(range(N)[sl])
+        # (cell, trial, stimulus x bin), float64: the sums below are R x R matrix products
+        xz = x[:, sl].permute(1, 2, 0, 3).reshape(n_cells, R, B * T).double()
+        v = (~torch.isnan(xz)).double()
+        xz.nan_to_num_(nan=0.0)
+        # per (cell, trial i, trial j), summed over stimuli and bins where both trials are valid
+        n = v @ v.mT
+        sx = xz @ v.mT  # sum of trial i over the joint bins
+        sxy = xz @ xz.mT
+        sxx = xz.square_() @ v.mT
+        sy = sx.transpose(1, 2)
+        syy = sxx.transpose(1, 2)
+        nn = n.clamp(min=1)
+        cov = sxy / nn - (sx / nn) * (sy / nn)
+        vx = sxx / nn - (sx / nn) ** 2
+        vy = syy / nn - (sy / nn) ** 2
+        r = cov / torch.sqrt(vx * vy)
+        ok = pair & (n >= 2) & (vx > 0) & (vy > 0)
+        count = ok.sum(dim=(1, 2))
+        out = torch.where(ok, r, z).sum(dim=(1, 2)) / count.clamp(min=1)
+        return torch.where(count > 0, out, torch.full_like(out, float("nan")))
+
+    out = per_block(x, block, share=0.5).to(out_dtype(x))  # three float64 copies of a block
     return out[0] if single else out
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import torch
 
-from ._common import as_4d, bin_mask, neuron_blocks, out_dtype, reduce, repeat_stats
+from ._common import as_4d, bin_mask, out_dtype, per_block, reduce, repeat_stats
 
 
 def repeat_sums(responses: torch.Tensor, mask=None, extra_valid: torch.Tensor | None = None) -> dict:
@@ -79,8 +79,13 @@ def _powers(responses, mask) -> dict:
     """Signal and noise power ``(N,)``, computed block by block of neurons."""
     x = as_4d(responses, "responses")
     m = bin_mask(mask, (x.shape[0], x.shape[1], 1, x.shape[3]), x.device)
-    parts = [powers(totals(repeat_sums(x[:, sl], None if m is None else m[:, sl]))) for sl in neuron_blocks(x)]
-    return {k: torch.cat([p[k] for p in parts]) for k in ("signal", "noise")}
+
+    def block(sl):
+        p = powers(totals(repeat_sums(x[:, sl], None if m is None else m[:, sl])))
+        return p["signal"], p["noise"]
+
+    signal, noise = per_block(x, block, n_out=2)
+    return {"signal": signal, "noise": noise}
 
 
 def signal_power(responses: torch.Tensor, mask=None, reduction: str = "mean") -> torch.Tensor:
