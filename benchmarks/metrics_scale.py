@@ -11,7 +11,9 @@ libraries (file-backed RSS, which never shrinks) is printed beside it.
 With --pressure G, a second process allocates and touches G GiB over and
 over while the metrics run, as other jobs on a shared machine do (fresh
 memory is then slow to fault in: a metric that needs little of it keeps
-its speed). With --scaling, each metric also runs at 4x the neurons (N=2000, 1.3 GB)
+its speed). The churning process also keeps one core busy, so on a
+2-core machine every figure slows by that too: compare versions under the
+same flag, not with the quiet figures. With --scaling, each metric also runs at 4x the neurons (N=2000, 1.3 GB)
 in its own process, after one call on a small slice of the batch (so that
 start-up is paid), and prints that call's peak extra memory: a metric that
 works in fixed-size blocks needs the same few MiB at every batch size.

@@ -194,3 +194,43 @@ def test_sincnet_passes_its_band_and_stops_the_rest():
     with torch.no_grad():
         e = m(tone)[0, 0, :, 10:].mean(dim=1)
     assert e[0] > 5 * e[2:].max()
+
+
+def test_metrics_and_front_ends_run_without_host_syncs():
+    """CUDA tensors work unchanged: every metric and front-end runs on the ``meta`` device, which
+    has no data, so a value read back to the host (``.item()``, ``bool()``, ``.numpy()``) raises
+    there, as does a tensor made on the CPU and mixed in. (No GPU here: this is the stand-in.)"""
+    from deepSTRF.metrics import coherence_spectrum, compute_CCmax, performance
+
+    r = torch.empty(2, 3, 4, 64, device="meta")
+    p = torch.empty(2, 3, 1, 64, device="meta")
+    mask = torch.ones(1, 1, 1, 64, dtype=torch.bool, device="meta")
+    calls = [corrcoef(p, r), fve(p, r, mask=mask), snr(r), signal_power(r), noise_power(r),
+             normalized_corrcoef(p, r), normalized_corrcoef(p, r, method="hsu", mask=mask),
+             compute_CCmax(r, method="hsu"), compute_CCmax(r), coherence(p, r, 5.0),
+             coherence_spectrum(p, r, nperseg=16), mse_loss(p, r), poisson_loss(p, r, mask=mask),
+             poisson_loss(p, r, log_input=True), performance.compute_CCmax(r), performance.compute_TTRC(r)]
+    assert all(out.device.type == "meta" for out in calls)
+    with pytest.raises(RuntimeError, match="meta"):  # the stand-in catches a sync: this one is by design
+        poisson_loss(p, r, validate_input=True)
+    fronts = {**FRONT_ENDS, "gammatone-pcen": lambda: CausalGammatone(16000, 12, 5.0, 300.0, 7900.0,
+                                                                      compression="pcen")}
+    for kind, make in fronts.items():
+        m = make().to("meta")
+        assert m(torch.empty(2, 1, 80 * 10, device="meta")).shape == (2, 1, m.out_channels, 10), kind
+
+
+def test_pcen_smoother_is_the_first_order_recursion():
+    """PCEN's smoother ``M_t = (1 - s) M_{t-1} + s E_t`` (M_{-1} = 0), checked against the loop,
+    for a slow rate whose impulse response outlasts the input."""
+    from deepSTRF.models.wav2spec._base import pcen
+
+    e = torch.rand(2, 3, 50, dtype=torch.float64) + 0.1
+    s = torch.tensor([0.5, 0.05, 0.001], dtype=torch.float64)
+    alpha, delta, r = torch.full((3,), 0.9), torch.full((3,), 2.0), torch.full((3,), 0.5)
+    m = torch.zeros(2, 3, dtype=torch.float64)
+    ref = []
+    for t in range(50):
+        m = (1 - s) * m + s * e[..., t]
+        ref.append((e[..., t] / (1e-6 + m) ** alpha + delta) ** r - delta**r)
+    np.testing.assert_allclose(pcen(e, alpha, delta, r, s).numpy(), torch.stack(ref, -1).numpy(), rtol=1e-9)

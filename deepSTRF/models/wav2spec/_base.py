@@ -101,10 +101,11 @@ def ema_kernel(s: torch.Tensor, length: int) -> torch.Tensor:
 def pcen(e: torch.Tensor, alpha, delta, r, s, eps: float = 1e-6) -> torch.Tensor:
     """Per-channel energy normalisation (Wang et al. 2017) of ``e`` ``(B, F, T)``, causal:
     ``(e / (eps + M)^alpha + delta)^r - delta^r`` with ``M`` the exponential smoother of rate ``s``.
-    Parameters are ``(F,)`` tensors (learnable or not)."""
-    smin = float(s.detach().min().clamp(min=1e-4))
-    length = min(e.shape[-1], int(math.ceil(math.log(1e-6) / math.log1p(-min(smin, 0.999)))) + 1)
-    m = causal_fir(e, ema_kernel(s, length)).clamp(min=0)  # per channel: (B, F, T) with (F, L)
+    Parameters are ``(F,)`` tensors (learnable or not). The smoother is applied
+    as an FIR filter as long as the input (exact, and its length does not
+    depend on ``s``: no value is read back to the host, so this runs on any
+    device without a sync)."""
+    m = causal_fir(e, ema_kernel(s, e.shape[-1])).clamp(min=0)  # per channel: (B, F, T) with (F, T)
     a, d, rr = alpha[:, None], delta[:, None], r[:, None]
     return (e / (eps + m) ** a + d) ** rr - d**rr
 
