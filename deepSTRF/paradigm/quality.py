@@ -103,10 +103,9 @@ class QualityMixin:
                 0, torch.from_numpy(store.pair_nrn[pairs].astype(np.int64)), torch.ones(len(pairs), dtype=torch.float64))
         out = {"snr": pw["signal"] / pw["noise"], "ccmax": cc, "signal_power": pw["signal"],
                "noise_power": pw["noise"], "ccmax_n_stims": n_used}
-        for n in range(N):
-            self.nrn_meta[n]["snr"] = float(out["snr"][n])
-            self.nrn_meta[n]["ccmax"] = float(out["ccmax"][n])
-            self.nrn_meta[n]["ccmax_n_stims"] = int(out["ccmax_n_stims"][n])
+        for meta, snr, cc, used in zip(self.nrn_meta, out["snr"].tolist(), out["ccmax"].tolist(),
+                                       out["ccmax_n_stims"].tolist()):  # one conversion per column
+            meta.update(snr=snr, ccmax=cc, ccmax_n_stims=int(used))
         return out
 
 
