@@ -105,7 +105,8 @@ def test_a_second_run_skips_finished_cells_and_a_torn_line_runs_again(simulated_
 
 
 def test_the_sweep_runs_on_every_dataset_fake(tmp_path):
-    result = run("all", ["ridge", "cnn"], out=str(tmp_path / "fakes"), fakes=True, workers=2, progress=False)
+    result = run("all", ["ridge", "cnn"], out=str(tmp_path / "fakes"), fakes=True, executor="serial",
+                 progress=False)  # the process executor is tested on the simulated sweep above
     names = {c["config"]["dataset"] for c in result["cells"]}
     assert names == set(FAKES)
     with_cc = 0

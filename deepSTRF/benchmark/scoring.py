@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -146,10 +147,15 @@ def score_cell(ds, evaluation, model, seed: int = 0, device: str = "cpu") -> dic
 
 
 def _scores(pred, resp, ceiling: str) -> dict:
+    with warnings.catch_warnings():
+        # a single-repeat dataset has no ceiling: its NaN cc_norm is expected here, and the summary
+        # says it falls back to the raw cc (the warning would repeat for every cell)
+        warnings.filterwarnings("ignore", "normalized_corrcoef: the responses have a single repeat", UserWarning)
+        cc_norm = {m: normalized_corrcoef(pred, resp, method=m, reduction="none") for m in ("schoppe", "hsu")}
     out = {
         "cc": corrcoef(pred, resp, reduction="none"),
-        "cc_norm_schoppe": normalized_corrcoef(pred, resp, method="schoppe", reduction="none"),
-        "cc_norm_hsu": normalized_corrcoef(pred, resp, method="hsu", reduction="none"),
+        "cc_norm_schoppe": cc_norm["schoppe"],
+        "cc_norm_hsu": cc_norm["hsu"],
         "fve": fve(pred, resp, reduction="none"),
         "ccmax_schoppe": compute_CCmax(resp, method="schoppe"),
         "ccmax_hsu": compute_CCmax(resp, method="hsu"),
