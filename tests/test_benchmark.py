@@ -204,3 +204,11 @@ def test_credentials_are_refused_where_they_would_be_recorded(tmp_path):
         run(["AA1"], ["ridge"], out=str(tmp_path / "x"), dataset_kwargs={"AA1": {"password": "hunter2"}},
             executor="serial", progress=False)
     assert not (tmp_path / "x" / "results.jsonl").exists()
+
+
+def test_a_worker_process_that_dies_is_reported_with_what_to_do(tmp_path):
+    """A worker killed mid-cell (here by its model's fit) gives one error saying what happened and how
+    to see the failure, not a bare BrokenProcessPool."""
+    with pytest.raises(RuntimeError, match=r"worker process died .*executor='serial'"):
+        run(["Simulated"], ["benchmark_crash:model"], seeds=[0, 1], dataset_kwargs=SMALL, out=str(tmp_path / "x"),
+            executor="process", workers=2, figures=False, progress=False)

@@ -18,6 +18,7 @@ import pickle
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from multiprocessing import get_context
 
@@ -268,7 +269,15 @@ def _execute(todo, executor, workers, path, fake_root, device, out):
             while pending:
                 ready, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in ready:
-                    yield f.result()
+                    try:
+                        yield f.result()
+                    except BrokenProcessPool as err:
+                        raise RuntimeError(
+                            "a benchmark worker process died before finishing its cell (out of memory, a crash "
+                            "in a model's fit, or a main script the workers cannot import again, such as one "
+                            "read from standard input); the cells finished so far are kept in results.jsonl. "
+                            "executor='serial' (--executor serial) runs the cells in this process and shows "
+                            "the failure") from err
         return
     yield from _submitit(todo, executor, path, fake_root, device, out)
 
