@@ -44,10 +44,12 @@ def per_block(x: torch.Tensor, fn, n_out: int = 1, shape: tuple = (), dtype=torc
     reusing their memory, so the process grew by about one block's
     temporaries per block (measured: 1 to 250 MiB for the same call).
     ``fn`` returns one ``(n, *shape)`` tensor, or a tuple of ``n_out`` of them;
-    ``share`` scales the block size, for a function with more temporaries
-    per value. Gradients flow through the gathering.
+    ``dtype`` is one dtype, or a tuple of one per output; ``share`` scales
+    the block size, for a function with more temporaries per value.
+    Gradients flow through the gathering.
     """
-    outs = tuple(torch.empty((x.shape[1], *shape), dtype=dtype, device=x.device) for _ in range(n_out))
+    dtypes = dtype if isinstance(dtype, tuple) else (dtype,) * n_out
+    outs = tuple(torch.empty((x.shape[1], *shape), dtype=d, device=x.device) for d in dtypes)
     for sl in neuron_blocks(x, share):
         res = fn(sl)
         for o, r in zip(outs, res if n_out > 1 else (res,)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 
 from .._checks import check_option
-from ._common import REDUCTIONS, as_4d, bin_mask, check_pair, neuron_blocks, psth, target_arg
+from ._common import REDUCTIONS, as_4d, bin_mask, check_pair, per_block, psth, target_arg
 
 
 def _per_neuron(pred, target, mask, elem_fn, validate=None) -> tuple:
@@ -21,11 +21,8 @@ def _per_neuron(pred, target, mask, elem_fn, validate=None) -> tuple:
     target = as_4d(target, "gt")
     check_pair(pred, target)
     m = bin_mask(mask, (pred.shape[0], pred.shape[1], 1, pred.shape[3]), pred.device)
-    # outputs allocated once, before the loop: a small tensor kept from each block would sit
-    # between its temporaries on the heap and keep the allocator from reusing their memory
-    sums = pred.new_empty(pred.shape[1])
-    counts = torch.empty(pred.shape[1], dtype=torch.int64, device=pred.device)
-    for sl in neuron_blocks(target):
+
+    def block(sl):
         with torch.no_grad():
             y = psth(target[:, sl], None if m is None else m[:, sl], pred.dtype)[:, :, None]
             valid = ~torch.isnan(y)
@@ -36,9 +33,9 @@ def _per_neuron(pred, target, mask, elem_fn, validate=None) -> tuple:
         if validate is not None:
             validate(p, y, valid)
         elem = torch.where(valid, elem_fn(p, y), torch.zeros((), dtype=pred.dtype, device=pred.device))
-        sums[sl] = elem.sum(dim=(0, 2, 3))
-        counts[sl] = valid.sum(dim=(0, 2, 3))
-    return sums, counts
+        return elem.sum(dim=(0, 2, 3)), valid.sum(dim=(0, 2, 3))
+
+    return per_block(target, block, n_out=2, dtype=(pred.dtype, torch.int64))
 
 
 def _reduce_loss(total: torch.Tensor, count: torch.Tensor, reduction: str) -> torch.Tensor:
